@@ -1,0 +1,68 @@
+"""The command-line flags every chapter script shares, and the one way scripts stop on bad input."""
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+from .paths import DATA_DIR, FIGURES_DIR
+
+DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
+
+
+def fail(message, status=2):
+    """Stop the script with a one-line reason (no traceback), like argparse does."""
+    prog = Path(sys.argv[0]).name or "script"
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    raise SystemExit(status)
+
+
+def positive_int(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def device_name(text):
+    if not DEVICE_PATTERN.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"expected auto, cpu, cuda, cuda:N or mps, got {text!r}")
+    return text
+
+
+def make_parser(description, *, seed=0, dataset=False):
+    """A parser with --device, --seed, --out and --log (and --dataset/--data-dir when asked)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--device", type=device_name, default="auto",
+                        help="auto (default), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
+    parser.add_argument("--out", type=Path, default=FIGURES_DIR,
+                        help="folder for figures and outputs (default: figures/ at the repo root)")
+    parser.add_argument("--log", type=Path, help="also write the printed lines to this file")
+    if dataset:
+        parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist",
+                            help="mnist (the book's) or fashion-mnist (same format, installable offline)")
+        parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
+                            help="folder holding <dataset>/<IDX files> (default: data/ at the repo root)")
+    return parser
+
+
+def _writable(folder):
+    """True when `folder` exists and is writable, or could be created; creates nothing."""
+    folder = Path(folder).resolve()
+    while not folder.exists():
+        folder = folder.parent
+    return folder.is_dir() and os.access(folder, os.W_OK)
+
+
+def parse_args(parser, argv=None):
+    """Parse, then reject outputs that cannot be written before any work starts."""
+    args = parser.parse_args(argv)
+    for flag in ("out", "log"):
+        path = getattr(args, flag, None)
+        if path is None:
+            continue
+        folder = path if flag == "out" else path.parent
+        if not _writable(folder):
+            parser.error(f"--{flag} {path}: cannot write there")
+    return args

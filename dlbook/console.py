@@ -1,0 +1,71 @@
+"""Printing: book-format lines on stdout (and in --log), progress with an ETA on stderr.
+
+The progress line goes to stderr so the book-format lines on stdout stay clean for a reader
+who pipes or compares them.
+"""
+import sys
+import time
+
+
+def _clock(seconds):
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds // 60 % 60:02d}m"
+
+
+class Console:
+    """print() for book lines, step() for progress; use as a context manager."""
+
+    def __init__(self, log=None, total_steps=None, label=""):
+        self.log = open(log, "w", encoding="utf-8") if log else None
+        self.total = total_steps
+        self.label = label
+        self.done = 0
+        self.start = time.perf_counter()
+        self.tty = sys.stderr.isatty()
+        self.last_shown = 0.0
+        self.shown = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def print(self, text=""):
+        self._clear()
+        print(text, flush=True)
+        if self.log:
+            self.log.write(text + "\n")
+            self.log.flush()
+
+    def step(self, n=1):
+        """Count finished steps; redraw the progress line at most twice a second (tty) or every 30 s."""
+        self.done += n
+        now = time.perf_counter()
+        if self.total and now - self.last_shown >= (0.5 if self.tty else 30):
+            self.last_shown = now
+            elapsed = now - self.start
+            eta = elapsed / self.done * (self.total - self.done)
+            text = (f"{self.label} {self.done}/{self.total} steps "
+                    f"({100 * self.done / self.total:.0f}%), {_clock(elapsed)} elapsed, ETA {_clock(eta)}")
+            if self.tty:
+                sys.stderr.write("\r\033[K" + text)
+                self.shown = True
+            else:
+                sys.stderr.write(text + "\n")
+            sys.stderr.flush()
+
+    def elapsed(self):
+        return time.perf_counter() - self.start
+
+    def _clear(self):
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            self.shown = False
+
+    def close(self):
+        self._clear()
+        if self.log:
+            self.log.close()
+            self.log = None
