@@ -15,14 +15,14 @@ def _clock(seconds):
 class Console:
     """print() for book lines, step() for progress; use as a context manager."""
 
-    def __init__(self, log=None, total_steps=None, label=""):
-        self.log = open(log, "w", encoding="utf-8") if log else None
+    def __init__(self, log=None, total_steps=None, label="", append=False):
+        self.log = open(log, "a" if append else "w", encoding="utf-8") if log else None
         self.total = total_steps
         self.label = label
         self.done = 0
         self.start = time.perf_counter()
         self.tty = sys.stderr.isatty()
-        self.last_shown = 0.0
+        self.last_shown = self.start  # the first steps are warm-up: no ETA from them
         self.shown = False
 
     def __enter__(self):

@@ -87,7 +87,7 @@ def read_idx(path):
         raise DataError(f"{path}: not an IDX file of unsigned bytes")
     ndim = raw[3]
     shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    data = np.frombuffer(bytearray(raw), dtype=np.uint8, offset=4 + 4 * ndim)  # writable copy
     if data.size != int(np.prod(shape)):
         raise DataError(f"{path}: header says {shape} but holds {data.size} bytes of data (truncated?)")
     return data.reshape(shape)
