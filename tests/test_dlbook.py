@@ -1,0 +1,168 @@
+"""The shared package: data loader, flags, devices, figures, console."""
+import gzip
+import io
+import urllib.request
+
+import numpy as np
+import pytest
+import torch
+
+from dlbook import cli, console, data, device, figures
+
+FASHION = data.DATASETS["fashion-mnist"]["system_dirs"][0]
+
+
+# ---- data ----------------------------------------------------------------------------------
+def test_loader_reads_synthetic_idx(synthetic_idx):
+    root = synthetic_idx("mnist", n_train=50, n_test=20)
+    images, labels = data.load("mnist", "train", root)
+    assert images.shape == (50, 28, 28) and images.dtype == np.uint8
+    assert labels.shape == (50,) and set(labels) == set(range(10))
+    assert data.load("mnist", "test", root)[0].shape == (20, 28, 28)
+
+
+def test_corrupt_file_is_reported_by_name_and_not_read(synthetic_idx):
+    root = synthetic_idx("mnist")
+    path = root / "mnist" / "train-images-idx3-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:-100])  # truncated
+    with pytest.raises(data.DataError, match="train-images-idx3-ubyte.gz.*checksum mismatch"):
+        data.load("mnist", "train", root)
+
+
+def test_read_idx_rejects_a_short_payload(tmp_path):
+    path = tmp_path / "short.gz"
+    with gzip.open(path, "wb") as f:
+        f.write(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big") + bytes(5))
+    with pytest.raises(data.DataError, match="truncated"):
+        data.read_idx(path)
+
+
+def test_missing_files_without_network_name_all_four_and_the_folder(tmp_path, monkeypatch):
+    monkeypatch.setitem(data.DATASETS["mnist"], "mirrors", ["http://127.0.0.1:9/"])  # nothing listens
+    with pytest.raises(data.DataError) as err:
+        data.load("mnist", "train", tmp_path)
+    message = str(err.value)
+    for filename in data.FILES.values():
+        assert filename in message
+    assert str(tmp_path / "mnist") in message and "dataset-fashion-mnist" in message
+    assert not (tmp_path / "mnist" / "train-images-idx3-ubyte.gz").exists()
+
+
+class FakeResponse(io.BytesIO):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def test_download_falls_back_to_second_mirror_and_verifies(synthetic_idx, tmp_path, monkeypatch):
+    source = synthetic_idx("mnist")
+    payload = {f: (source / "mnist" / f).read_bytes() for f in data.FILES.values()}
+    monkeypatch.setitem(data.DATASETS["mnist"], "mirrors", ["http://down.example/", "http://up.example/"])
+    asked = []
+
+    def fake_urlopen(url, timeout):
+        asked.append(url)
+        assert timeout == data.TIMEOUT_S
+        if url.startswith("http://down.example/"):
+            raise OSError("connection refused")
+        return FakeResponse(payload[url.rsplit("/", 1)[1]])
+
+    monkeypatch.setattr(urllib.request, "urlopen", fake_urlopen)
+    images, _ = data.load("mnist", "train", tmp_path / "fresh")
+    assert images.shape == (256, 28, 28)
+    assert asked[:2] == ["http://down.example/train-images-idx3-ubyte.gz", "http://up.example/train-images-idx3-ubyte.gz"]
+    assert sorted(p.name for p in (tmp_path / "fresh" / "mnist").iterdir()) == sorted(
+        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"])
+
+
+def test_a_bad_download_leaves_nothing_behind(synthetic_idx, tmp_path, monkeypatch):
+    synthetic_idx("mnist")
+    monkeypatch.setitem(data.DATASETS["mnist"], "mirrors", ["http://bad.example/"])
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: FakeResponse(b"not the file"))
+    with pytest.raises(data.DataError, match="MD5"):
+        data.load("mnist", "train", tmp_path / "fresh")
+    assert list((tmp_path / "fresh" / "mnist").iterdir()) == []
+
+
+def test_load_or_exit_stops_with_status_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(data.DATASETS["mnist"], "mirrors", [])
+    with pytest.raises(SystemExit) as exit_:
+        data.load_or_exit("mnist", "train", tmp_path)
+    assert exit_.value.code == 2
+    assert "train-images-idx3-ubyte.gz" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not FASHION.exists(), reason="Debian's dataset-fashion-mnist is not installed")
+def test_real_fashion_mnist_from_the_debian_package(tmp_path):
+    images, labels = data.load("fashion-mnist", "test", tmp_path)
+    assert images.shape == (10000, 28, 28) and labels.max() == 9
+    assert 60 < images.mean() < 90  # Fashion-MNIST's mean pixel is about 73
+
+
+# ---- flags ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("argv", [["--device", "gpu"], ["--device", "cuda:x"], ["--out", "{file}/sub"],
+                                  ["--dataset", "cifar"]])
+def test_bad_flags_exit_2(argv, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    parser = cli.make_parser("t", dataset=True)
+    with pytest.raises(SystemExit) as exit_:
+        cli.parse_args(parser, [a.format(file=blocker) for a in argv])
+    assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize("text", ["0", "-3"])
+def test_positive_int_rejects(text):
+    with pytest.raises(Exception):
+        cli.positive_int(text)
+
+
+def test_out_is_not_created_by_parsing(tmp_path):
+    args = cli.parse_args(cli.make_parser("t"), ["--out", str(tmp_path / "a" / "b")])
+    assert not (tmp_path / "a").exists() and args.out == tmp_path / "a" / "b"
+
+
+# ---- devices -------------------------------------------------------------------------------
+def test_torch_cpu_is_announced(capsys):
+    assert device.torch_device("cpu") == torch.device("cpu")
+    assert capsys.readouterr().out.startswith("Device: cpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+@pytest.mark.parametrize("name", ["cuda", "cuda:7"])
+def test_torch_missing_cuda_is_one_line_and_status_2(name, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        device.torch_device(name)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--device {name}" in err
+
+
+def test_torch_auto_without_gpus_is_cpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert device.torch_device("auto").type == "cpu"
+
+
+# ---- figures and console --------------------------------------------------------------------
+def test_save_figure_creates_folders_and_leaves_no_temp(tmp_path):
+    fig, ax = figures.plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    path = figures.save_figure(fig, tmp_path / "new" / "dir", "fig0-1_test.png")
+    image = figures.plt.imread(path)
+    assert image.std() > 0
+    assert [p.name for p in path.parent.iterdir()] == ["fig0-1_test.png"]
+
+
+def test_console_logs_book_lines_and_keeps_progress_off_stdout(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(console.time, "perf_counter", iter(range(0, 1000, 40)).__next__)
+    with console.Console(tmp_path / "run.log", total_steps=10, label="t") as con:
+        con.step()
+        con.print("step: 0, loss: 0.212")
+        con.step()
+    out, err = capsys.readouterr()
+    assert out == "step: 0, loss: 0.212\n"
+    assert "ETA" in err
+    assert (tmp_path / "run.log").read_text() == "step: 0, loss: 0.212\n"
