@@ -2,3 +2,57 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import gzip  # noqa: E402
+import struct  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+def _write_idx(path, array):
+    header = bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def _blob_images(labels, rng):
+    """28x28 images with a bright blob whose place depends on the label, over faint noise."""
+    ys, xs = np.mgrid[0:28, 0:28]
+    centres = [(9 + 10 * (k // 5), 4 + 5 * (k % 5)) for k in range(10)]
+    images = rng.uniform(0, 60, size=(len(labels), 28, 28))
+    for i, label in enumerate(labels):
+        cy, cx = centres[label] + rng.normal(0, 0.7, size=2)
+        images[i] += 220 * np.exp(-((ys - cy) ** 2 + (xs - cx) ** 2) / (2 * 2.5 ** 2))
+    return np.clip(images, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture
+def synthetic_idx(tmp_path, monkeypatch):
+    """Factory fixture: synthetic_idx(dataset="mnist", n_train=256, n_test=64) -> data dir.
+
+    Writes the four gzipped IDX files of `dataset` under <data dir>/<dataset>/ (label-dependent
+    blobs, so a classifier can learn them) and makes dlbook.data accept exactly those files: their
+    MD5 sums replace the real ones, and neither the system copy nor a download is tried.
+    """
+    from dlbook import data
+
+    root = tmp_path / "synthetic-data"
+
+    def make(dataset="mnist", n_train=256, n_test=64):
+        folder = root / dataset
+        folder.mkdir(parents=True, exist_ok=True)
+        rng = np.random.default_rng(0)
+        md5 = {}
+        for split, n in (("train", n_train), ("test", n_test)):
+            labels = rng.permutation(np.arange(n) % 10).astype(np.uint8)
+            for kind, array in (("images", _blob_images(labels, rng)), ("labels", labels)):
+                filename = data.FILES[split, kind]
+                _write_idx(folder / filename, array)
+                md5[filename] = {data.md5sum(folder / filename)}
+        monkeypatch.setitem(data.DATASETS[dataset], "md5", md5)
+        monkeypatch.setitem(data.DATASETS[dataset], "system_dirs", [])
+        monkeypatch.setitem(data.DATASETS[dataset], "mirrors", [])
+        return root
+
+    return make
