@@ -1,0 +1,134 @@
+"""8.4 VAE vs GAN: the VAE's structured latent space (Fig 8-8) and the two models' samples side by side.
+
+    python ch08_generative/vae_vs_gan.py            # uses the weights vae.py and gan.py saved
+    python ch08_generative/vae.py --z-dim 2         # optional: the 2-D VAE that Fig 8-8 decodes
+
+Weights are looked for in --out/weights/ (where vae.py and gan.py put them); a model that is
+missing is trained here, for --epochs (2-D VAE) or --quick-epochs (the others), and the figure says so.
+"""
+import math
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import torch  # noqa: E402
+
+import gan  # noqa: E402
+import vae  # noqa: E402
+from dlbook import cli, training  # noqa: E402
+from dlbook.console import Console  # noqa: E402
+from dlbook.device import torch_device  # noqa: E402
+from dlbook.figures import plt, save_figure  # noqa: E402
+from dlbook.seed import seed_torch  # noqa: E402
+
+GRID = 20  # Fig 8-8 decodes a GRID x GRID lattice of latent points
+
+
+def parse_args(argv=None):
+    parser = cli.make_parser(__doc__.splitlines()[0], dataset=True)
+    parser.add_argument("--epochs", type=cli.positive_int, default=vae.NUM_EPOCHS,
+                        help="epochs for the 2-D VAE when no saved one is found (default: the book's 30)")
+    parser.add_argument("--quick-epochs", type=cli.positive_int, default=5,
+                        help="epochs for the 20-D VAE and the GAN when their weights are missing")
+    parser.add_argument("--max-steps", type=cli.positive_int, help="cap on each training run (smoke runs)")
+    return cli.parse_args(parser, argv)
+
+
+def saved(path, dataset):
+    """The checkpoint at `path` if it exists and was trained on `dataset`, else None."""
+    if not path.exists():
+        return None
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    return state if state["args"]["dataset"] == dataset else None
+
+
+# (1) A VAE: loaded from vae.py's weights, or trained here
+def get_vae(args, z_dim, epochs, device, con):
+    for folder in (args.out, args.out / "vae_vs_gan"):
+        state = saved(vae.weights_path(folder, z_dim), args.dataset)
+        if state:
+            print(f"Loaded the {z_dim}-D VAE from {vae.weights_path(folder, z_dim)} ({state['epoch']} epochs)")
+            return vae.load_vae(vae.weights_path(folder, z_dim), device), f"{state['epoch']} epochs"
+    flags = ["--dataset", args.dataset, "--epochs", str(epochs), "--z-dim", str(z_dim),
+             "--out", str(args.out / "vae_vs_gan"), "--seed", str(args.seed)]
+    flags += ["--max-steps", str(args.max_steps)] if args.max_steps else []
+    vae_args = vae.parse_args(flags)
+    vae_args.data_dir = args.data_dir
+    print(f"No saved {z_dim}-D VAE for {args.dataset}: training one for {epochs} epoch(s)")
+    model, optimizer = vae.build(vae_args, device)
+    vae.train(vae_args, model, optimizer, x_train(args, device), con)
+    return model.eval(), f"trained here, {epochs} epoch(s)"
+
+
+def get_generator(args, device, con):
+    for folder in (args.out, args.out / "vae_vs_gan"):
+        state = saved(gan.weights_dir(folder) / "gan.pt", args.dataset)
+        if state:
+            G = gan.generator().to(device)
+            G.load_state_dict(state["G"])
+            print(f"Loaded the GAN from {gan.weights_dir(folder) / 'gan.pt'} ({state['epoch']} epochs)")
+            return G.eval(), f"{state['epoch']} epochs"
+    flags = ["--dataset", args.dataset, "--epochs", str(args.quick_epochs),
+             "--out", str(args.out / "vae_vs_gan"), "--seed", str(args.seed)]
+    flags += ["--max-steps", str(args.max_steps)] if args.max_steps else []
+    gan_args = gan.parse_args(flags)
+    gan_args.data_dir = args.data_dir
+    print(f"No saved GAN for {args.dataset}: training one for {args.quick_epochs} epoch(s)")
+    nets = gan.build(gan_args, device)
+    gan.train(gan_args, nets, x_train(args, device, normalize=True), con,
+              torch.randn(100, gan.LATENT_SIZE, device=device))
+    return nets[1].eval(), f"trained here, {args.quick_epochs} epoch(s)"
+
+
+def x_train(args, device, normalize=False):
+    return training.images_on_device(args.dataset, "train", args.data_dir, device, normalize)
+
+
+# (2) Fig 8-8: decode a lattice of 2-D latent points; evenly spaced in probability, so the
+# lattice covers the prior N(0, I) the way the data does
+def manifold_figure(model, out, note, device):
+    p = torch.linspace(0.05, 0.95, GRID)
+    z_axis = torch.distributions.Normal(0.0, 1.0).icdf(p)
+    z1, z2 = torch.meshgrid(z_axis, z_axis.flip(0), indexing="xy")
+    with torch.no_grad():
+        images = model.decode(torch.stack([z1.flatten(), z2.flatten()], 1).to(device)).cpu()
+    tiles = images.view(GRID, GRID, 28, 28).permute(0, 2, 1, 3).reshape(GRID * 28, GRID * 28)
+    fig, ax = plt.subplots(figsize=(8, 8))
+    extent = [z_axis[0] - 0.1, z_axis[-1] + 0.1, z_axis[0] - 0.1, z_axis[-1] + 0.1]
+    ax.imshow(tiles, cmap="gray", extent=extent)
+    ax.set(xlabel="z[0]", ylabel="z[1]", title=f"Fig 8-8  The manifold learned by a 2-D VAE ({note})")
+    return save_figure(fig, out, "fig8-8_vae_manifold.png")
+
+
+# (3) Samples from each model, side by side
+def samples_figure(vae_model, vae_note, G, gan_note, out, device):
+    with torch.no_grad():
+        vae_images = vae_model.decode(torch.randn(64, vae_model.fc2.out_features, device=device))
+        gan_images = gan.denorm(G(torch.randn(64, gan.LATENT_SIZE, device=device)))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5.4))
+    for ax, images, title in ((axes[0], vae_images, f"VAE samples ({vae_note})"),
+                              (axes[1], gan_images, f"GAN samples ({gan_note})")):
+        tiles = images.cpu().view(8, 8, 28, 28).permute(0, 2, 1, 3).reshape(8 * 28, 8 * 28)
+        ax.imshow(tiles, cmap="gray")
+        ax.set_title(title)
+        ax.axis("off")
+    fig.suptitle("8.4  VAE: smooth, blurrier images from a structured latent space. GAN: sharper images")
+    return save_figure(fig, out, "fig8-8b_vae_vs_gan_samples.png")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    device = torch_device(args.device)
+    seed_torch(args.seed)
+    with Console(args.log, label="vae_vs_gan") as con:
+        vae2, note2 = get_vae(args, 2, args.epochs, device, con)
+        manifold_figure(vae2, args.out, note2, device)
+        vae20, note20 = get_vae(args, vae.Z_DIM, args.quick_epochs, device, con)
+        G, gan_note = get_generator(args, device, con)
+        samples_figure(vae20, note20, G, gan_note, args.out, device)
+
+
+if __name__ == "__main__":
+    main()
