@@ -8,6 +8,7 @@ loop's time goes (data slicing, forward+backward, optimiser, reading losses back
 import contextlib
 import io
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -41,105 +42,78 @@ def timed(fn, device):
     return time.perf_counter() - start, result
 
 
-def book_seconds(model, args, device, tmp):
+def book_epoch(model, args, device, tmp):
     torch.manual_seed(args.seed)
     loader = getattr(book_listing, f"{model}_loader")(args.dataset, tmp, args.data_dir)
     train = getattr(book_listing, f"train_{model}")
-    seconds, _ = timed(lambda: train(loader, device, args.epochs), device)
-    return seconds / args.epochs
+    return timed(lambda: train(loader, device, 1), device)[0]
 
 
-def our_seconds(model, args, device, tmp):
+def our_epoch(model, args, device, tmp, x):
     module = {"vae": vae, "gan": gan}[model]
-    flags = ["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--epochs", str(args.epochs),
-             "--out", str(Path(tmp) / model), "--seed", str(args.seed)]
-    our_args = module.parse_args(flags)
+    our_args = module.parse_args(["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--epochs", "1",
+                                  "--out", str(Path(tmp) / model), "--seed", str(args.seed)])
     torch.manual_seed(args.seed)
-    x = training.images_on_device(args.dataset, "train", args.data_dir, device, normalize=model == "gan")
     with Console() as con:
         if model == "vae":
             nets = vae.build(our_args, device)
-            run = lambda: vae.train(our_args, *nets, x, con)  # noqa: E731
-        else:
-            nets = gan.build(our_args, device)
-            noise = torch.randn(100, gan.LATENT_SIZE, device=device)
-            run = lambda: gan.train(our_args, nets, x, con, noise)  # noqa: E731
-        seconds, _ = timed(run, device)
-    return seconds / args.epochs, breakdown(model, our_args, device, x)
+            return timed(lambda: vae.train(our_args, *nets, x, con), device)[0]
+        noise = torch.randn(100, gan.LATENT_SIZE, device=device)
+        return timed(lambda: gan.train(our_args, gan.build(our_args, device), x, con, noise), device)[0]
 
 
-def breakdown(model, args, device, x, steps=100):
-    """Seconds per epoch of each part of our step, timed in isolation over `steps` steps."""
-    batch = args.batch_size
-    steps_per_epoch = -(-len(x) // batch)
+def breakdown(model, device, x, steps=100):
+    """Seconds per epoch of each part of our training step, each timed over `steps` steps."""
     if model == "vae":
+        args = vae.parse_args([])
         net, opt = vae.build(args, device)
-        params, optimizers = list(net.parameters()), [opt]
-
-        def fwd_bwd(xb):
-            logits, mu, log_var = net(xb)
-            sum(vae.vae_losses(logits, xb, mu, log_var)).backward()
+        optimizers = [opt]
+        step = lambda xb: vae.train_step(net, opt, xb)  # noqa: E731
     else:
-        D, G, d_opt, g_opt = gan.build(args, device)
-        params, optimizers = list(D.parameters()) + list(G.parameters()), [d_opt, g_opt]
+        args = gan.parse_args([])
+        nets = gan.build(args, device)
+        optimizers = nets[2:]
+        step = lambda xb: gan.train_step(*nets, xb)  # noqa: E731
+    steps_per_epoch = -(-len(x) // args.batch_size)
+    batches = training.batch_indices(len(x), args.batch_size, device)[:steps]
+    row = step(x[batches[0]])  # warm-up, and gives the optimisers their state
 
-        def fwd_bwd(xb):
-            n = len(xb)
-            d_loss = (gan.criterion(D(xb), torch.ones(n, 1, device=device))
-                      + gan.criterion(D(G(torch.randn(n, gan.LATENT_SIZE, device=device))),
-                                      torch.zeros(n, 1, device=device)))
-            d_loss.backward()
-            g_loss = gan.criterion(D(G(torch.randn(n, gan.LATENT_SIZE, device=device))),
-                                   torch.ones(n, 1, device=device))
-            g_loss.backward()
+    def per_epoch(fn, every=1):
+        return timed(lambda: [fn(idx) for idx in batches], device)[0] / len(batches) * steps_per_epoch / every
 
-    def data():
-        for idx in training.batch_indices(len(x), batch, device)[:steps]:
-            x[idx]
-
-    def compute():
-        for _ in range(steps):
-            fwd_bwd(x[:batch])
-
-    def optimise():
-        for _ in range(steps):
-            for opt in optimizers:
-                opt.step()
-
-    loss = torch.zeros(4, device=device)
-
-    def read_back():
-        for _ in range(steps):
-            loss.tolist()
-
-    compute()  # warm-up, and gives the optimisers their state
-    parts = {}
-    for name, fn in (("data", data), ("forward+backward", compute), ("optimiser", optimise),
-                     ("reading losses", read_back)):
-        seconds, _ = timed(fn, device)
-        parts[name] = seconds / steps * steps_per_epoch
-    parts["reading losses"] *= 1 / (vae.PRINT_EVERY if model == "vae" else gan.PRINT_EVERY)  # only printed steps
+    whole = per_epoch(lambda idx: step(x[idx]))
+    parts = {"data": per_epoch(lambda idx: x[idx]),
+             "optimiser": per_epoch(lambda idx: [opt.step() for opt in optimizers])}
+    parts["forward+backward"] = whole - parts["data"] - parts["optimiser"]
+    parts["reading losses"] = per_epoch(lambda idx: row.tolist(), every=vae.PRINT_EVERY if model == "vae"
+                                        else gan.PRINT_EVERY)  # only printed steps read back
     return parts
 
 
 def main(argv=None):
     parser = cli.make_parser(__doc__.splitlines()[0], dataset=True)
-    parser.add_argument("--epochs", type=cli.positive_int, default=1)
+    parser.add_argument("--epochs", type=cli.positive_int, default=3)
     parser.add_argument("--models", nargs="+", choices=["vae", "gan"], default=["vae", "gan"])
     args = cli.parse_args(parser, argv)
     device = torch_device(args.device)
     print(f"Python {platform.python_version()}, torch {torch.__version__}, torchvision {torchvision.__version__}, "
           f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
-    print(f"Dataset {args.dataset}, {args.epochs} epoch(s) each")
+    print(f"Dataset {args.dataset}, {args.epochs} epoch(s) of each, alternating")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for model in args.models:
-            book = book_seconds(model, args, device, tmp)
-            ours, parts = our_seconds(model, args, device, tmp)
+            x = training.images_on_device(args.dataset, "train", args.data_dir, device, normalize=model == "gan")
+            # Alternate the two, epoch by epoch, so a slow spell of a shared machine hits both alike.
+            book, ours = [], []
+            for _ in range(args.epochs):
+                book.append(book_epoch(model, args, device, tmp))
+                ours.append(our_epoch(model, args, device, tmp, x))
+            book, ours = statistics.median(book), statistics.median(ours)
+            parts = breakdown(model, device, x)
             rows.append((model, book, ours, parts))
             print(f"{model.upper()}: book listing {book:.2f} s/epoch, ours {ours:.2f} s/epoch, "
-                  f"speed-up {book / ours:.1f}x")
-            print("  our loop, s/epoch: " + ", ".join(f"{k} {v:.3f}" for k, v in parts.items()))
+                  f"speed-up {book / ours:.1f}x  (median of {args.epochs})")
+            print("  where our step's time goes, s/epoch: " + ", ".join(f"{k} {v:.3f}" for k, v in parts.items()))
     return rows
 
 

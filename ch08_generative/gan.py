@@ -68,8 +68,8 @@ def denorm(x):
 
 def build(args, device):
     D, G = discriminator().to(device), generator().to(device)
-    d_optimizer = torch.optim.Adam(D.parameters(), lr=args.lr)
-    g_optimizer = torch.optim.Adam(G.parameters(), lr=args.lr)
+    d_optimizer = training.adam(D.parameters(), args.lr, device)
+    g_optimizer = training.adam(G.parameters(), args.lr, device)
     return D, G, d_optimizer, g_optimizer
 
 
@@ -82,26 +82,33 @@ criterion = nn.BCELoss()
 
 
 def train_step(D, G, d_optimizer, g_optimizer, images):
-    """One step of each network; returns [d_loss, g_loss, D(x), D(G(z))] without leaving the device."""
+    """One step of each network; returns [d_loss, g_loss, D(x), D(G(z))] without leaving the device.
+
+    The losses and updates are the book's. Two things it computed and threw away are skipped:
+    G's gradients from the discriminator's loss (the fakes are made without a graph) and D's gradients from
+    the generator's loss (D is frozen for that step). Real and fake images go through D as one
+    batch of 2n, which gives the same scores as two batches of n, in fewer, larger matrix products.
+    """
     n = len(images)
     real_labels = torch.ones(n, 1, device=images.device)
     fake_labels = torch.zeros(n, 1, device=images.device)
 
     # The discriminator learns to say 1 for real images and 0 for generated ones.
-    real_score = D(images)
-    fake_score = D(G(torch.randn(n, LATENT_SIZE, device=images.device)))
+    with torch.no_grad():
+        fake_images = G(torch.randn(n, LATENT_SIZE, device=images.device))
+    real_score, fake_score = D(torch.cat([images, fake_images])).split(n)
     d_loss = criterion(real_score, real_labels) + criterion(fake_score, fake_labels)
     d_optimizer.zero_grad(set_to_none=True)
-    g_optimizer.zero_grad(set_to_none=True)
     d_loss.backward()
     d_optimizer.step()
 
     # The generator learns to make the discriminator say 1 for fresh fakes.
+    D.requires_grad_(False)
     g_loss = criterion(D(G(torch.randn(n, LATENT_SIZE, device=images.device))), real_labels)
-    d_optimizer.zero_grad(set_to_none=True)
     g_optimizer.zero_grad(set_to_none=True)
     g_loss.backward()
     g_optimizer.step()
+    D.requires_grad_(True)
     return torch.stack([d_loss, g_loss, real_score.mean(), fake_score.mean()]).detach()
 
 

@@ -93,7 +93,7 @@ def vae_losses(logits, x, mu, log_var):
 # (5) Device and optimiser
 def build(args, device):
     model = VAE(z_dim=args.z_dim).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    optimizer = training.adam(model.parameters(), args.lr, device)
     return model, optimizer
 
 
