@@ -20,6 +20,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 import dlbook.cli  # noqa: E402
+from dlbook import book, compare  # noqa: E402
 from dlbook.console import Console  # noqa: E402
 from dlbook.device import tf_device  # noqa: E402
 from dlbook.figures import plt, save_figure  # noqa: E402
@@ -262,6 +263,8 @@ def main(argv=None):
         # (6) The inputs and what the trained network predicts for them.
         con.print(f"X: {X!r}")
         con.print(f"pred: {pred!r}")
+        # Does this run match the book? The printed losses against the book's, with one verdict line.
+        compare.report("xor", book.parse("xor", "\n".join(con.lines))[0], con)
     save_figure(plot_loss(history, args.lr, args.seed), args.out, "fig6-4-4_xor_loss.png")
 
 

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from dlbook import cli, training  # noqa: E402
+from dlbook import book, cli, compare, training  # noqa: E402
 from dlbook.console import Console  # noqa: E402
 from dlbook.device import torch_device  # noqa: E402
 from dlbook.figures import plt, save_figure  # noqa: E402
@@ -34,13 +34,7 @@ LINE = "Epoch [{}/{}], Step [{}/{}], d_loss: {:.4f}, g_loss: {:.4f}, D(x): {:.2f
 
 def parse_args(argv=None):
     parser = cli.make_parser(__doc__.splitlines()[0], dataset=True)
-    parser.add_argument("--epochs", type=cli.positive_int, default=NUM_EPOCHS)
-    parser.add_argument("--batch-size", type=cli.positive_int, default=BATCH_SIZE)
-    parser.add_argument("--lr", type=float, default=LEARNING_RATE)
-    parser.add_argument("--max-steps", type=cli.positive_int,
-                        help="stop after this many training steps in total (smoke runs)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue from the last complete epoch saved in --out/weights/")
+    cli.add_training_flags(parser, NUM_EPOCHS, BATCH_SIZE, LEARNING_RATE)
     return cli.parse_args(parser, argv)
 
 
@@ -210,6 +204,8 @@ def main(argv=None):
         except KeyboardInterrupt:
             con.close()
             training.report_interrupt(ckpt, args.epochs_saved)
+        # Does this run match the book? The printed lines against the book's, with one verdict line.
+        compare.report("gan", book.parse("gan", "\n".join(con.lines))[0], con, args.dataset, args.epochs)
     # The book's two weight files, beside the full checkpoint that --resume uses.
     for net, name in ((G, "G.ckpt"), (D, "D.ckpt")):
         with training.atomic_path(weights_dir(args.out) / name) as tmp:

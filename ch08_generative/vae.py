@@ -15,7 +15,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from dlbook import cli, training  # noqa: E402
+from dlbook import book, cli, compare, training  # noqa: E402
 from dlbook.console import Console  # noqa: E402
 from dlbook.device import torch_device  # noqa: E402
 from dlbook.figures import plt, save_figure  # noqa: E402
@@ -35,15 +35,9 @@ LINE = "Epoch[{}/{}], Step [{}/{}], Reconst Loss: {:.4f}, KL Div: {:.4f}"
 
 def parse_args(argv=None):
     parser = cli.make_parser(__doc__.splitlines()[0], dataset=True)
-    parser.add_argument("--epochs", type=cli.positive_int, default=NUM_EPOCHS)
-    parser.add_argument("--batch-size", type=cli.positive_int, default=BATCH_SIZE)
-    parser.add_argument("--lr", type=float, default=LEARNING_RATE)
+    cli.add_training_flags(parser, NUM_EPOCHS, BATCH_SIZE, LEARNING_RATE)
     parser.add_argument("--z-dim", type=cli.positive_int, default=Z_DIM,
                         help="latent size (20 in the book; 2 gives the manifold of Fig 8-8)")
-    parser.add_argument("--max-steps", type=cli.positive_int,
-                        help="stop after this many training steps in total (smoke runs)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue from the last complete epoch saved in --out/weights/")
     return cli.parse_args(parser, argv)
 
 
@@ -228,6 +222,8 @@ def main(argv=None):
         con.print(f"Per-image loss (nats, one z sample): train {sum(train_nats):.1f} "
                   f"(reconst {train_nats[0]:.1f} + KL {train_nats[1]:.1f}), test {sum(test_nats):.1f} "
                   f"(reconst {test_nats[0]:.1f} + KL {test_nats[1]:.1f})")
+        # Does this run match the book? The printed lines against the book's, with one verdict line.
+        compare.report("vae", book.parse("vae", "\n".join(con.lines))[0], con, args.dataset, args.epochs)
     book_figures(model, x_test, args.z_dim, args.out, history, len(x_train), args.batch_size)
     print(f"Weights: {ckpt}")
     return {"history": history, "train_nats": train_nats, "test_nats": test_nats}

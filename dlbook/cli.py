@@ -24,6 +24,13 @@ def positive_int(text):
     return value
 
 
+def positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
 def device_name(text):
     if not DEVICE_PATTERN.fullmatch(text):
         raise argparse.ArgumentTypeError(f"expected auto, cpu, cuda, cuda:N or mps, got {text!r}")
@@ -45,6 +52,17 @@ def make_parser(description, *, seed=0, dataset=False):
         parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
                             help="folder holding <dataset>/<IDX files> (default: data/ at the repo root)")
     return parser
+
+
+def add_training_flags(parser, epochs, batch_size, lr):
+    """--epochs, --batch-size, --lr, --max-steps and --resume, for the chapter-8 training scripts."""
+    parser.add_argument("--epochs", type=positive_int, default=epochs, help=f"default {epochs}, the book's")
+    parser.add_argument("--batch-size", type=positive_int, default=batch_size, help=f"default {batch_size}, the book's")
+    parser.add_argument("--lr", type=positive_float, default=lr, help=f"Adam's learning rate (default {lr}, the book's)")
+    parser.add_argument("--max-steps", type=positive_int,
+                        help="stop after this many training steps in total (smoke runs)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the last complete epoch saved in --out/weights/")
 
 
 def _writable(folder):

@@ -24,6 +24,7 @@ class Console:
         self.tty = sys.stderr.isatty()
         self.last_shown = self.start  # the first steps are warm-up: no ETA from them
         self.shown = False
+        self.lines = []  # what was printed, for the book comparison at the end of a run
 
     def __enter__(self):
         return self
@@ -34,6 +35,7 @@ class Console:
     def print(self, text=""):
         self._clear()
         print(text, flush=True)
+        self.lines.append(text)
         if self.log:
             self.log.write(text + "\n")
             self.log.flush()

@@ -85,7 +85,8 @@ def resume_state(path, args, keys=("dataset", "batch_size", "seed")):
 def report_interrupt(path, epochs_saved):
     """End an interrupted run with one line saying what is saved and how to go on."""
     if epochs_saved:
-        fail(f"interrupted; epochs 1-{epochs_saved} are saved in {path}. "
+        saved = "epoch 1 is" if epochs_saved == 1 else f"epochs 1-{epochs_saved} are"
+        fail(f"interrupted; {saved} saved in {path}. "
              f"Run again with the same flags plus --resume to continue", status=130)
     fail("interrupted before the first epoch ended; nothing was saved", status=130)
 

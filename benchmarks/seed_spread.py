@@ -1,0 +1,72 @@
+"""Measure the seed-to-seed spread that dlbook.compare adds to the book's own line-to-line spread.
+
+    python benchmarks/seed_spread.py --dataset fashion-mnist --seeds 0 1 2 --vae-epochs 30 --gan-epochs 20
+
+Runs vae.py and gan.py once per seed (logs under runs/seed_spread/), and xor_tensorflow.py's
+100-seed sweep, then writes dlbook/book_runs/seed_spread.json: for each epoch, the spread
+(max - min over seeds) of each printed quantity's epoch mean, relative to its mean, so that a
+spread measured on Fashion-MNIST (what this machine has) can be applied to the book's MNIST numbers.
+"""
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from dlbook import book  # noqa: E402
+
+
+def epoch_means(kind, log):
+    records, _ = book.parse(kind, log.read_text())
+    return {e: np.mean(values, axis=0) for e, values in book.group(kind, records).items()}
+
+
+def relative_spread(runs):
+    """{epoch: [relative spread per metric]} over the epochs all runs have."""
+    epochs = sorted(set.intersection(*(set(r) for r in runs)))
+    out = {}
+    for e in epochs:
+        values = np.array([r[e] for r in runs])
+        out[e] = ((values.max(0) - values.min(0)) / np.abs(values.mean(0)).clip(1e-3)).round(4).tolist()
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default="fashion-mnist")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--vae-epochs", type=int, default=30)
+    parser.add_argument("--gan-epochs", type=int, default=20)
+    args = parser.parse_args()
+    folder = ROOT / "runs" / "seed_spread"
+    result = {"command": "python benchmarks/seed_spread.py " + " ".join(sys.argv[1:]), "dataset": args.dataset,
+              "seeds": args.seeds}
+    for kind, epochs in (("vae", args.vae_epochs), ("gan", args.gan_epochs)):
+        runs = []
+        for seed in args.seeds:
+            log = folder / f"{kind}_seed{seed}.log"
+            if not log.exists():
+                subprocess.run([sys.executable, f"ch08_generative/{kind}.py", "--dataset", args.dataset,
+                                "--epochs", str(epochs), "--seed", str(seed), "--out", str(folder / f"{kind}{seed}"),
+                                "--log", str(log)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+            runs.append(epoch_means(kind, log))
+        result[kind] = {"relative": True, "metrics": book.METRICS[kind], "by_epoch": relative_spread(runs)}
+    # XOR: among the seeds of a 100-seed sweep that solve XOR, the spread of the loss at each printed step.
+    import importlib
+    sys.path.insert(0, str(ROOT / "ch06_feedforward"))
+    xor = importlib.import_module("xor_tensorflow")
+    histories = [xor.run_xor(seed)[0] for seed in range(100)]
+    solved = [h for h in histories if h[-1] < xor.SOLVED_LOSS]
+    steps = range(0, xor.STEPS, xor.PRINT_EVERY)
+    result["xor"] = {"relative": False, "metrics": ["loss"], "solved_seeds": len(solved),
+                     "by_epoch": {s: [float(np.ptp([h[s] for h in solved]).round(4))] for s in steps}}
+    (ROOT / "dlbook" / "book_runs" / "seed_spread.json").write_text(json.dumps(result, indent=1))
+    print(json.dumps(result)[:2000])
+
+
+if __name__ == "__main__":
+    main()

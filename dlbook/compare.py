@@ -1,0 +1,163 @@
+"""Does my run match the book? Compare printed lines (a script's own, or a --log file) with the book's.
+
+    python -m dlbook.compare vae run.log [--dataset mnist] [--out figures]
+    python -m dlbook.compare gan run.log
+    python -m dlbook.compare xor run.log
+
+Prints a side-by-side table and one verdict line, and writes a figure overlaying the run's
+curves on the book's. The range at each epoch is the book's own spread between its printed lines
+of that epoch, widened by the seed-to-seed spread measured with benchmarks/seed_spread.py
+(dlbook/book_runs/seed_spread.json).
+"""
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import book
+from .paths import FIGURES_DIR
+
+SPREAD_FILE = book.RUNS_DIR / "seed_spread.json"
+SCRIPTS = {"vae": "vae.py", "gan": "gan.py", "xor": "xor_tensorflow.py"}
+UNIT = {"vae": "epoch", "gan": "epoch", "xor": "step"}
+
+
+def seed_spread(kind, key, centre):
+    """The measured seed-to-seed spread at this epoch (the nearest measured one), in absolute units."""
+    data = json.loads(SPREAD_FILE.read_text())[kind]
+    by_epoch = {int(k): v for k, v in data["by_epoch"].items()}
+    nearest = min(by_epoch, key=lambda e: abs(e - key))
+    spread = np.array(by_epoch[nearest])
+    return spread * np.abs(centre) if data["relative"] else spread
+
+
+def book_range(kind, key):
+    """(low, high) per metric at this epoch/step: the book's printed values widened by the seed spread."""
+    values = np.array(book.group(kind, book.book_run(kind))[key])
+    low, high = values.min(0), values.max(0)
+    spread = seed_spread(kind, key, values.mean(0))
+    return low - spread, high + spread
+
+
+def diagnose(kind, last):
+    """A likely reason for a run far from the book, from its last printed values, or None."""
+    if not np.isfinite(last).all():
+        return "the run diverged (NaN or infinite loss)"
+    if kind == "gan" and last[0] < 0.05 and last[1] > 8:
+        return "the GAN diverged: the discriminator won (d_loss near 0, huge g_loss), the generator learns nothing"
+    if kind == "xor" and last[0] > 0.05:
+        frac = min((1 / 4, "1/4"), (1 / 6, "1/6"), (1 / 8, "1/8"), key=lambda f: abs(f[0] - last[0]))
+        return (f"a stuck XOR seed: the loss sits at {frac[1]} (dead ReLU units); the book shows a lucky seed, "
+                f"try the default --seed or see --sweep")
+    return None
+
+
+def judge(kind, records, dataset="mnist", planned=None):
+    """(table lines, verdict line) for a run's records against the book's."""
+    name = SCRIPTS[kind]
+    if kind != "xor" and dataset != "mnist":
+        return [], (f"Book check: the book's numbers are for MNIST; this run used {dataset}, so they do not apply "
+                    f"(no verdict)")
+    run, ref = book.group(kind, records), book.group(kind, book.book_run(kind))
+    shared = [k for k in run if k in ref]
+    if not shared:
+        return [], f"Book check: no printed {UNIT[kind]} of this run is in the book's printout (no verdict)"
+    metrics = book.METRICS[kind]
+    table = [f"Book check, {name} against the book's printed run ({UNIT[kind]} means of the printed lines):",
+             f"{UNIT[kind]:>6}  " + "  ".join(f"{m + ' run':>15} {'book':>11}" for m in metrics)]
+    for key in sample(shared):
+        mine, theirs = np.mean(run[key], 0), np.mean(ref[key], 0)
+        table.append(f"{key:>6}  " + "  ".join(f"{a:>15.4f} {b:>11.4f}" for a, b in zip(mine, theirs)))
+
+    last = shared[-1]
+    mine = np.mean(run[last], 0)
+    low, high = book_range(kind, last)
+    reason = diagnose(kind, np.array(run[max(run)][-1]))
+    outside = [f"{m} {v:.4f} not in [{lo:.4f}, {hi:.4f}]" for m, v, lo, hi in zip(metrics, mine, low, high)
+               if not lo <= v <= hi]
+    book_end = book.BOOK_EPOCHS[kind]
+    unfinished = kind != "xor" and (max(run) < (book_end if kind == "vae" else book_end - 1))
+    where = f"at {UNIT[kind]} {last}" + (f" of {planned or book_end}" if kind != "xor" else "")
+    if reason:
+        verdict = f"outside the book's range {where}: {reason}"
+    elif outside:
+        why = (f"an unfinished run ({max(run) + (kind == 'gan')} of the book's {book_end} epochs): the book's numbers "
+               f"at the same epoch come from a run that kept going" if unfinished else
+               "different seed, hardware or library versions (see README: Does my run match the book?)")
+        verdict = f"outside the book's range {where}: {'; '.join(outside)}; likely reason: {why}"
+    else:
+        verdict = f"within the book's range {where}"
+        if unfinished:
+            verdict += (f", but the run is unfinished ({max(run) + (kind == 'gan')} of the book's {book_end} epochs): "
+                        f"the book's final numbers need the full run")
+    return table, "Book check: " + verdict
+
+
+def sample(keys, n=8):
+    """Up to n keys spread over the run, always with the first and the last."""
+    if len(keys) <= n:
+        return keys
+    idx = np.unique(np.linspace(0, len(keys) - 1, n).round().astype(int))
+    return [keys[i] for i in idx]
+
+
+def overlay_figure(kind, records, out, name=None):
+    from .figures import plt, save_figure
+
+    metrics = book.METRICS[kind]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), squeeze=False)
+    for runs, label, style in ((book.book_run(kind), "book", dict(color="gray", lw=1.5)),
+                               (records, "this run", dict(color="C1", lw=1))):
+        x = _position(kind, runs)
+        values = np.array([r[1:] if kind == "xor" else r[2:] for r in runs])
+        for i, ax in enumerate(axes[0]):
+            ax.plot(x, values[:, i], label=label, **style)
+    for ax, metric in zip(axes[0], metrics):
+        ax.set(title=metric, xlabel=UNIT[kind] if kind == "xor" else "epoch")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend()
+    fig.suptitle(f"{SCRIPTS[kind]}: this run's printed values over the book's")
+    return save_figure(fig, out, name or f"book_check_{kind}.png")
+
+
+def _position(kind, records):
+    """x coordinate of each printed line: the step for XOR, fractional epochs otherwise."""
+    if kind == "xor":
+        return [r[0] for r in records]
+    steps = {"vae": 469, "gan": 600}[kind]
+    first = 1 if kind == "vae" else 0
+    return [r[0] - first + r[1] / steps for r in records]
+
+
+def report(kind, records, con, dataset="mnist", planned=None):
+    """What a script prints at the end of its run: the table and the verdict line."""
+    table, verdict = judge(kind, records, dataset, planned)
+    for line in table + [verdict]:
+        con.print(line)
+    return verdict
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kind", choices=list(SCRIPTS))
+    parser.add_argument("log", type=Path, help="a --log file (or any saved printout) of the script")
+    parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist",
+                        help="the data set the run used (the book's numbers are for MNIST)")
+    parser.add_argument("--out", type=Path, default=FIGURES_DIR, help="where the overlay figure goes")
+    args = parser.parse_args(argv)
+    if not args.log.exists():
+        parser.error(f"{args.log}: no such file")
+    records, planned = book.parse(args.kind, args.log.read_text())
+    if not records:
+        parser.error(f"{args.log}: no lines in the format of {SCRIPTS[args.kind]}")
+    table, verdict = judge(args.kind, records, args.dataset, planned)
+    print("\n".join(table + [verdict]))
+    overlay_figure(args.kind, records, args.out)
+    return verdict
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""dlbook.compare: the book's runs read back exactly, judged a match; planted bad runs flagged."""
+import re
+
+import pytest
+
+from dlbook import book, compare
+from dlbook.figures import plt
+
+VAE_LINE = "Epoch[{}/{}], Step [{}/{}], Reconst Loss: {:.4f}, KL Div: {:.4f}"
+GAN_LINE = "Epoch [{}/{}], Step [{}/{}], d_loss: {:.4f}, g_loss: {:.4f}, D(x): {:.2f}, D(G(z)): {:.2f}"
+
+
+def book_text(kind):
+    """The book's printout, rebuilt line by line from the data the project carries."""
+    if kind == "vae":
+        return "\n".join(VAE_LINE.format(e, 30, s, 469, *v) for e, s, *v in book.book_run("vae"))
+    if kind == "gan":
+        return "\n".join(GAN_LINE.format(e, 200, s, 600, *v) for e, s, *v in book.book_run("gan"))
+    return "\n".join(f"step: {s}, loss: {v:.3f}" for s, v in book.book_run("xor"))
+
+
+def test_book_data_has_every_printed_line():
+    assert len(book.book_run("vae")) == 120 and len(book.book_run("gan")) == 600
+    assert book.book_run("vae")[-1] == (30, 400, 9742.5352, 3321.3330)
+    assert book.book_run("gan")[0] == (0, 200, 0.0512, 3.7477, 1.00, 0.05)
+    assert book.book_run("xor")[:2] == [(0, 0.212), (200, 0.0)]
+
+
+@pytest.mark.parametrize("kind", ["vae", "gan", "xor"])
+def test_parser_reads_the_book_back_exactly(kind):
+    records, _ = book.parse(kind, book_text(kind))
+    assert records == book.book_run(kind)
+
+
+def test_parser_matches_the_books_own_files_when_present():
+    from pathlib import Path
+    shared = Path(__file__).resolve().parents[2] / "shared" / "book"
+    if not shared.exists():
+        pytest.skip("../shared/book (the book's printed runs) is not beside this checkout")
+    assert book_text("vae") == (shared / "printed_vae_run.txt").read_text().strip()
+    assert book_text("gan") == (shared / "printed_gan_run.txt").read_text().strip()
+
+
+@pytest.mark.parametrize("kind", ["vae", "gan", "xor"])
+def test_the_books_own_run_is_a_match(kind):
+    _, verdict = compare.judge(kind, book.book_run(kind))
+    assert verdict.startswith("Book check: within the book's range") and "unfinished" not in verdict
+
+
+def test_a_diverged_gan_is_flagged():
+    text = "\n".join(GAN_LINE.format(e, 200, s, 600, 0.0001, 25.0, 1.0, 0.0) for e in range(200) for s in (200, 400, 600))
+    _, verdict = compare.judge("gan", book.parse("gan", text)[0])
+    assert "outside" in verdict and "discriminator won" in verdict
+
+
+def test_a_nan_run_is_flagged():
+    records = book.book_run("vae")[:-1] + [(30, 400, float("nan"), float("nan"))]
+    assert "diverged" in compare.judge("vae", records)[1]
+
+
+def test_an_unfinished_vae_is_flagged():
+    records = [r for r in book.book_run("vae") if r[0] <= 3]
+    _, verdict = compare.judge("vae", records, planned=3)
+    assert "unfinished" in verdict and "3 of the book's 30 epochs" in verdict
+
+
+def test_a_stuck_xor_seed_is_flagged():
+    text = "\n".join(f"step: {s}, loss: 0.167" for s in range(0, 2000, 200))
+    _, verdict = compare.judge("xor", book.parse("xor", text)[0])
+    assert "outside" in verdict and "stuck XOR seed" in verdict and "1/6" in verdict
+
+
+def test_far_off_values_are_outside_with_the_metric_named():
+    records = [(e, s, r * 1.5, kl) for e, s, r, kl in book.book_run("vae")]
+    _, verdict = compare.judge("vae", records)
+    assert re.search(r"outside the book's range at epoch 30 of 30: Reconst Loss [\d.]+ not in", verdict)
+
+
+def test_fashion_mnist_gets_no_verdict():
+    _, verdict = compare.judge("vae", book.book_run("vae"), dataset="fashion-mnist")
+    assert "do not apply" in verdict
+
+
+def test_command_line_prints_table_verdict_and_writes_overlay(tmp_path, capsys):
+    log = tmp_path / "gan.log"
+    log.write_text(book_text("gan") + "\n")
+    compare.main(["gan", str(log), "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "Book check, gan.py" in out and "Book check: within" in out
+    assert plt.imread(tmp_path / "book_check_gan.png").std() > 0.01
