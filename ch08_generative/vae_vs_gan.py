@@ -94,7 +94,7 @@ def manifold_figure(model, out, note, device):
     z1, z2 = torch.meshgrid(z_axis, z_axis.flip(0), indexing="xy")
     with torch.no_grad():
         images = model.decode(torch.stack([z1.flatten(), z2.flatten()], 1).to(device)).cpu()
-    tiles = images.view(GRID, GRID, 28, 28).permute(0, 2, 1, 3).reshape(GRID * 28, GRID * 28)
+    tiles = images.view(GRID, GRID, 28, 28).permute(0, 2, 1, 3).reshape(GRID * 28, GRID * 28).numpy()
     fig, ax = plt.subplots(figsize=(8, 8))
     extent = [z_axis[0] - 0.1, z_axis[-1] + 0.1, z_axis[0] - 0.1, z_axis[-1] + 0.1]
     ax.imshow(tiles, cmap="gray", extent=extent)
@@ -110,7 +110,7 @@ def samples_figure(vae_model, vae_note, G, gan_note, out, device):
     fig, axes = plt.subplots(1, 2, figsize=(10, 5.4))
     for ax, images, title in ((axes[0], vae_images, f"VAE samples ({vae_note})"),
                               (axes[1], gan_images, f"GAN samples ({gan_note})")):
-        tiles = images.cpu().view(8, 8, 28, 28).permute(0, 2, 1, 3).reshape(8 * 28, 8 * 28)
+        tiles = images.cpu().view(8, 8, 28, 28).permute(0, 2, 1, 3).reshape(8 * 28, 8 * 28).numpy()
         ax.imshow(tiles, cmap="gray")
         ax.set_title(title)
         ax.axis("off")
