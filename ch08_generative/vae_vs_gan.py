@@ -96,7 +96,8 @@ def manifold_figure(model, out, note, device):
         images = model.decode(torch.stack([z1.flatten(), z2.flatten()], 1).to(device)).cpu()
     tiles = images.view(GRID, GRID, 28, 28).permute(0, 2, 1, 3).reshape(GRID * 28, GRID * 28).numpy()
     fig, ax = plt.subplots(figsize=(8, 8))
-    extent = [z_axis[0] - 0.1, z_axis[-1] + 0.1, z_axis[0] - 0.1, z_axis[-1] + 0.1]
+    low, high = float(z_axis[0]) - 0.1, float(z_axis[-1]) + 0.1
+    extent = [low, high, low, high]
     ax.imshow(tiles, cmap="gray", extent=extent)
     ax.set(xlabel="z[0]", ylabel="z[1]", title=f"Fig 8-8  The manifold learned by a 2-D VAE ({note})")
     return save_figure(fig, out, "fig8-8_vae_manifold.png")

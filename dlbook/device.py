@@ -52,11 +52,13 @@ def tf_device(name="auto"):
         name = "cuda" if gpus else "cpu"
     if name == "mps" or name.startswith("cuda"):
         # On a Mac, tensorflow-metal shows the Apple GPU as a TensorFlow "GPU" device.
-        kind = "a Metal GPU (tensorflow-metal)" if name == "mps" else "a CUDA GPU"
         index = 0 if name == "mps" else _cuda_index(name)
         if index >= len(gpus):
-            fail(f"--device {name}: TensorFlow sees {len(gpus)} GPU(s), not {kind} "
-                 f"number {index}; use --device cpu or auto")
+            if name == "mps":
+                fail("--device mps: TensorFlow sees no Metal GPU (on a Mac it needs tensorflow-metal); "
+                     "use --device cpu or auto")
+            fail(f"--device {name}: TensorFlow sees {len(gpus)} GPU(s), so there is no {name}; "
+                 f"use --device cpu or auto")
         device = f"/GPU:{index}"
         details = tf.config.experimental.get_device_details(gpus[index])
         detail = details.get("device_name", "GPU")
