@@ -180,7 +180,7 @@ def main(argv=None):
     args = parse_args(argv)
     device = torch_device(args.device)
     seed_torch(args.seed)
-    training.stop_on_sigterm()
+    training.stop_on_signals()
     x_train = training.images_on_device(args.dataset, "train", args.data_dir, device, normalize=True)
     nets = build(args, device)
     D, G, d_optimizer, g_optimizer = nets

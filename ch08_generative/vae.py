@@ -202,7 +202,7 @@ def main(argv=None):
     args = parse_args(argv)
     device = torch_device(args.device)
     seed_torch(args.seed)
-    training.stop_on_sigterm()
+    training.stop_on_signals()
     x_train = training.images_on_device(args.dataset, "train", args.data_dir, device)
     x_test = training.images_on_device(args.dataset, "test", args.data_dir, device)
     model, optimizer = build(args, device)

@@ -91,11 +91,13 @@ def report_interrupt(path, epochs_saved):
     fail("interrupted before the first epoch ended; nothing was saved", status=130)
 
 
-def stop_on_sigterm():
-    """Turn SIGTERM into KeyboardInterrupt so `kill` and Ctrl-C end a run the same clean way."""
+def stop_on_signals():
+    """Turn SIGINT (Ctrl-C) and SIGTERM (kill) into KeyboardInterrupt, so both end a run the same
+    clean way; SIGINT explicitly, since a shell starts background jobs with it ignored."""
     def handler(signum, frame):
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def stop_if_not_finite(history, steps_per_epoch, first_epoch=1):
