@@ -39,6 +39,8 @@ def parse_args(argv=None):
 
 
 # (3) Data: the whole training set as one tensor on the device, in [-1, 1] like Normalize(0.5, 0.5)
+def load_data(args, device):
+    return training.images_on_device(args.dataset, "train", args.data_dir, device, normalize=True)
 
 
 # (4) Discriminator (8.3.1) and generator (8.3.2)
@@ -181,7 +183,7 @@ def main(argv=None):
     device = torch_device(args.device)
     seed_torch(args.seed)
     training.stop_on_signals()
-    x_train = training.images_on_device(args.dataset, "train", args.data_dir, device, normalize=True)
+    x_train = load_data(args, device)
     nets = build(args, device)
     D, G, d_optimizer, g_optimizer = nets
     steps_per_epoch = math.ceil(len(x_train) / args.batch_size)

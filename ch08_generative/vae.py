@@ -41,7 +41,10 @@ def parse_args(argv=None):
     return cli.parse_args(parser, argv)
 
 
-# (3) Data: the whole training set as one tensor on the device, pixels in [0, 1] like ToTensor()
+# (3) Data: each split as one tensor on the device, pixels in [0, 1] like ToTensor()
+def load_data(args, device):
+    return (training.images_on_device(args.dataset, "train", args.data_dir, device),
+            training.images_on_device(args.dataset, "test", args.data_dir, device))
 
 
 # (4) The model: encoder to (mu, log_var), reparameterisation, decoder
@@ -203,8 +206,7 @@ def main(argv=None):
     device = torch_device(args.device)
     seed_torch(args.seed)
     training.stop_on_signals()
-    x_train = training.images_on_device(args.dataset, "train", args.data_dir, device)
-    x_test = training.images_on_device(args.dataset, "test", args.data_dir, device)
+    x_train, x_test = load_data(args, device)
     model, optimizer = build(args, device)
     steps_per_epoch = math.ceil(len(x_train) / args.batch_size)
 

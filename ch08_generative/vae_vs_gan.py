@@ -6,7 +6,6 @@
 Weights are looked for in --out/weights/ (where vae.py and gan.py put them); a model that is
 missing is trained here, for --epochs (2-D VAE) or --quick-epochs (the others), and the figure says so.
 """
-import math
 import sys
 from pathlib import Path
 

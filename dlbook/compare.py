@@ -11,8 +11,6 @@ of that epoch, widened by the seed-to-seed spread measured with benchmarks/seed_
 """
 import argparse
 import json
-import math
-import sys
 from pathlib import Path
 
 import numpy as np
