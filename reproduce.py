@@ -13,36 +13,48 @@ import re
 import shlex
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import NamedTuple
+
+from dlbook import cli, data, device
+from dlbook.paths import DATA_DIR, FIGURES_DIR, atomic_path
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
 
-from dlbook import cli  # noqa: E402
-from dlbook.paths import FIGURES_DIR, atomic_path  # noqa: E402
 
-# (name, script, book section, full-run flags, quick-run flags, uses a data set, key lines: the last
-# line matching each |-separated pattern goes into the summary)
+class Run(NamedTuple):
+    name: str
+    script: str
+    section: str
+    full: list  # flags for the book's settings
+    quick: list  # flags for --quick
+    uses_data: bool
+    keys: str  # the last line matching each |-separated pattern goes into the summary
+    seeded: bool = True  # takes --seed (backprop_manual.py draws no random numbers)
+    tensorflow: bool = False  # needs TensorFlow itself (not only Keras)
+
+
 RUNS = [
-    ("perceptron", "ch06_feedforward/perceptron.py", "6.4.1-6.4.3", [], [], False,
-     r"^XOR *: .*|^output = .*"),
-    ("xor_tensorflow", "ch06_feedforward/xor_tensorflow.py", "6.4.4", [], [], False,
-     r"^step: 1800, .*|^Book check: .*"),
-    ("xor_sweep", "ch06_feedforward/xor_tensorflow.py", "6.4.4", ["--sweep", "100"], ["--sweep", "100"], False,
-     r"^stuck: .*"),
-    ("backprop_manual", "ch06_feedforward/backprop_manual.py", "6.4.5", [], ["--iterations", "2000"], False,
-     r"^iteration: \d+, .*"),
-    ("keras_mlp", "ch06_feedforward/keras_mlp.py", "6.5", [], ["--epochs", "2"], True,
-     r"^Test accuracy: .*"),
-    ("vae", "ch08_generative/vae.py", "8.1", [], ["--epochs", "2"], True,
-     r"^Per-image loss.*|^Book check: .*"),
-    ("gan", "ch08_generative/gan.py", "8.2-8.3", [], ["--epochs", "2"], True,
-     r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*|^Book check: .*"),
-    ("vae_z2", "ch08_generative/vae.py", "8.4", ["--z-dim", "2"], ["--z-dim", "2", "--epochs", "2"], True,
-     r"^Per-image loss.*"),
-    ("vae_vs_gan", "ch08_generative/vae_vs_gan.py", "8.4", [], ["--epochs", "2", "--quick-epochs", "1"], True,
-     r"^Loaded .*|^No saved .*"),
+    Run("perceptron", "ch06_feedforward/perceptron.py", "6.4.1-6.4.3", [], [], False,
+        r"^XOR *: .*|^output = .*"),
+    Run("xor_tensorflow", "ch06_feedforward/xor_tensorflow.py", "6.4.4", [], [], False,
+        r"^step: 1800, .*|^Book check: .*", tensorflow=True),
+    Run("xor_sweep", "ch06_feedforward/xor_tensorflow.py", "6.4.4", ["--sweep", "100"], ["--sweep", "100"], False,
+        r"^stuck: .*", tensorflow=True),
+    Run("backprop_manual", "ch06_feedforward/backprop_manual.py", "6.4.5", [], ["--iterations", "2000"], False,
+        r"^iteration: \d+, .*", seeded=False),
+    Run("keras_mlp", "ch06_feedforward/keras_mlp.py", "6.5", [], ["--epochs", "2"], True,
+        r"^Test accuracy: .*"),
+    Run("vae", "ch08_generative/vae.py", "8.1", [], ["--epochs", "2"], True,
+        r"^Per-image loss.*|^Book check: .*"),
+    Run("gan", "ch08_generative/gan.py", "8.2-8.3", [], ["--epochs", "2"], True,
+        r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*|^Book check: .*"),
+    Run("vae_z2", "ch08_generative/vae.py", "8.4", ["--z-dim", "2"], ["--z-dim", "2", "--epochs", "2"], True,
+        r"^Per-image loss.*"),
+    Run("vae_vs_gan", "ch08_generative/vae_vs_gan.py", "8.4", [], ["--epochs", "2", "--quick-epochs", "1"], True,
+        r"^Loaded .*|^No saved .*"),
 ]
 
 # Figure file -> (book figure, caption). Files the book has no figure for say "-".
@@ -71,10 +83,13 @@ CAPTIONS = {
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="check this machine's setup (Python, packages, devices, data) and run nothing")
     parser.add_argument("--chapter", choices=["6", "8", "all"], default="all")
     parser.add_argument("--quick", action="store_true", help="short runs of every script (a few minutes on a CPU)")
     parser.add_argument("--device", type=cli.device_name, help="passed to every script")
-    parser.add_argument("--seed", type=int, help="passed to every script (default: each script's own)")
+    parser.add_argument("--seed", type=int, help="passed to every script that draws random numbers "
+                        "(default: each script's own)")
     parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], help="for the scripts that load data")
     parser.add_argument("--data-dir", type=Path, help="for the scripts that load data")
     parser.add_argument("--out", type=Path, default=FIGURES_DIR, help="figures, logs and gallery (default figures/)")
@@ -82,36 +97,67 @@ def parse_args(argv=None):
 
 
 def command(run, args):
-    name, script, _, full, quick, uses_data, _ = run
-    argv = [sys.executable, script, *(quick if args.quick else full), "--out", str(args.out)]
-    for flag in ("device", "seed") + (("dataset", "data_dir") if uses_data else ()):
+    argv = [sys.executable, run.script, *(run.quick if args.quick else run.full), "--out", str(args.out)]
+    flags = ("device",) + (("seed",) if run.seeded else ()) + (("dataset", "data_dir") if run.uses_data else ())
+    for flag in flags:
         if getattr(args, flag) is not None:
             argv += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
     return argv
 
 
+def preflight(runs, args):
+    """What would stop every script the same way is checked once, before the first one runs:
+    the device, and each data set (fetched now if missing). One line and exit status 2, nothing
+    run and nothing written."""
+    if args.device not in (None, "auto", "cpu"):
+        problem = device.torch_problem(args.device)
+        if problem:
+            cli.fail(problem)
+    if any(run.uses_data for run in runs):
+        name = args.dataset or "mnist"
+        try:
+            for filename in data.FILES.values():
+                data.locate(name, filename, args.data_dir or DATA_DIR)
+        except data.DataError as err:  # its message ends by suggesting --dataset fashion-mnist
+            cli.fail(str(err))
+
+
 def run_one(run, args):
-    """Run one script, echoing and logging its printout; return (status, seconds, log text)."""
+    """Run one script, echoing its printout; save stdout and stderr in its log.
+    Return (status, seconds, stdout text, last stderr line)."""
     argv = command(run, args)
-    print(f"\n=== {run[0]} ({run[2]}): {shlex.join(['python', *argv[1:]])}", flush=True)
+    shown = shlex.join(["python", *argv[1:]])
+    print(f"\n=== {run.name} ({run.section}): {shown}", flush=True)
     start = time.perf_counter()
-    lines = []
-    with subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1) as proc:
+    lines, errors = [], []
+
+    def echo_stderr(stream):
+        for line in stream:
+            print(line, end="", file=sys.stderr, flush=True)
+            errors.append(line)
+
+    with subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          bufsize=1) as proc:
+        reader = threading.Thread(target=echo_stderr, args=(proc.stderr,))
+        reader.start()
         for line in proc.stdout:
             print(line, end="", flush=True)
             lines.append(line)
+        reader.join()
     seconds = time.perf_counter() - start
     text = "".join(lines)
-    with atomic_path(args.out / "logs" / f"{run[0]}.log") as tmp:
-        tmp.write_text(f"$ {shlex.join(['python', *argv[1:]])}\n{text}")
-    return ("ok" if proc.returncode == 0 else f"failed ({proc.returncode})"), seconds, text
+    stderr = "".join(line for line in errors if "\r" not in line)  # the progress line's redraws: not kept
+    with atomic_path(args.out / "logs" / f"{run.name}.log") as tmp:
+        tmp.write_text(f"$ {shown}\n{text}" + (f"\n--- stderr ---\n{stderr}" if stderr else ""))
+    last_error = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+    return ("ok" if proc.returncode == 0 else f"failed ({proc.returncode})"), seconds, text, last_error
 
 
 def gallery(results, args):
     """figures/README.md: every figure a script announced, with its book number, caption, command."""
     rows = ["# Figures", "", f"Written by `{shlex.join(['python', 'reproduce.py', *args.argv])}`. "
             "Each figure, its place in the book, and the command that made it.", ""]
-    for run, (_, _, text) in results:
+    for run, (_, _, text, _) in results:
         for path in re.findall(r"^Figure: (.+)$", text, re.M):
             path = Path(path)
             number, caption = CAPTIONS.get(path.name, ("-", path.stem))
@@ -127,18 +173,30 @@ def gallery(results, args):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.check:
+        from dlbook import check
+
+        return check.main()
     args.argv = sys.argv[1:] if argv is None else list(argv)
-    runs = [r for r in RUNS if args.chapter == "all" or r[1].startswith(f"ch0{args.chapter}")]
-    results = [(run, run_one(run, args)) for run in runs]
+    runs = [r for r in RUNS if args.chapter == "all" or r.script.startswith(f"ch0{args.chapter}")]
+    preflight(runs, args)
+    no_tensorflow = device.tensorflow_missing()
+    results = []
+    for run in runs:
+        if run.tensorflow and no_tensorflow:  # expected where TensorFlow has no wheel: not a failure
+            print(f"\n=== {run.name} ({run.section}): skipped: {no_tensorflow}", flush=True)
+            results.append((run, ("skipped", 0.0, "", no_tensorflow)))
+        else:
+            results.append((run, run_one(run, args)))
     gallery(results, args)
     print(f"\nSummary ({'quick' if args.quick else 'book settings'}); logs in {args.out / 'logs'}, "
           f"gallery {args.out / 'README.md'}")
-    print(f"{'script':<16} {'section':<12} {'status':<12} {'time':>7}  key numbers")
-    for run, (status, seconds, text) in results:
-        keys = [found[-1] for found in (re.findall(p, text, re.M) for p in run[6].split("|")) if found]
-        print(f"{run[0]:<16} {run[2]:<12} {status:<12} {seconds:6.1f}s  {' | '.join(keys)}")
-    return 0 if all(status == "ok" for _, (status, _, _) in results) else 1
+    print(f"{'script':<16} {'section':<12} {'status':<12} {'time':>7}  key numbers (or why not)")
+    for run, (status, seconds, text, reason) in results:
+        keys = [found[-1] for found in (re.findall(p, text, re.M) for p in run.keys.split("|")) if found]
+        print(f"{run.name:<16} {run.section:<12} {status:<12} {seconds:6.1f}s  {' | '.join(keys) if status == 'ok' else reason}")
+    return 0 if all(status in ("ok", "skipped") for _, (status, *_) in results) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

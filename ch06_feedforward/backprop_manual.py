@@ -6,22 +6,18 @@ the book's bias-free variant.
 
     python ch06_feedforward/backprop_manual.py
 """
-import sys
-from pathlib import Path
+import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import numpy as np  # noqa: E402
-
-import dlbook.cli  # noqa: E402
-from dlbook.console import Console  # noqa: E402
-from dlbook.figures import plt, save_figure  # noqa: E402
+import dlbook.cli
+from dlbook.console import Console
+from dlbook.figures import plt, save_figure
 
 WEIGHTS = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]
 
 
 def parse_args(argv=None):
-    parser = dlbook.cli.make_parser(__doc__.splitlines()[0])
+    # No --seed: nothing here is random, every number is set by hand.
+    parser = dlbook.cli.make_parser(__doc__.splitlines()[0], seed=None)
     one = parser.add_argument_group("part 1: one neuron, three inputs")
     one.add_argument("--neuron-x", type=float, nargs=3, default=[0.5, -1.0, 2.0], metavar="X",
                      help="inputs x1 x2 x3 (default 0.5 -1.0 2.0)")
@@ -226,7 +222,6 @@ def plot_errors(out, errors, biases):
 
 def main(argv=None):
     args = parse_args(argv)
-    # --seed is accepted like in every script, but nothing here is random: all numbers are set by hand.
     # The progress line counts training iterations only; part 1 and the single step take no time.
     with Console(log=args.log, total_steps=args.iterations, label="training") as con:
         say_device(args.device, con)
@@ -237,4 +232,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    dlbook.cli.run(main)

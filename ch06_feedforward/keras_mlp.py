@@ -2,28 +2,27 @@
 
 The network of the classic Keras example mnist_mlp.py: 784 -> 512 ReLU -> 512 ReLU -> 10 softmax,
 dropout 0.2 after each hidden layer, RMSprop, 20 epochs of batches of 128. Runs on Keras 3's
-TensorFlow backend (the default) or on another one chosen with KERAS_BACKEND (e.g. torch).
+TensorFlow backend (the default) or on another one chosen with KERAS_BACKEND (e.g. torch); on
+PyTorch where TensorFlow is not installed.
 
     python ch06_feedforward/keras_mlp.py
     python ch06_feedforward/keras_mlp.py --dataset fashion-mnist --epochs 5
 """
 import contextlib
-import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: fewer C++ info logs
+import numpy as np
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import dlbook.cli
+import dlbook.data
+import dlbook.device
+from dlbook.console import Console
+from dlbook.figures import plt, save_figure
+from dlbook.seed import seed_keras
 
-import dlbook.cli  # noqa: E402
-import dlbook.data  # noqa: E402
-import dlbook.device  # noqa: E402
-from dlbook.console import Console  # noqa: E402
-from dlbook.figures import plt, save_figure  # noqa: E402
-from dlbook.seed import seed_tf  # noqa: E402
+# `import keras`, on TensorFlow without its start-up notices, or on PyTorch where TensorFlow is not
+# installed (Python 3.14) or KERAS_BACKEND=torch says so.
+keras = dlbook.device.load_keras()
 
 EPOCHS = 20
 BATCH_SIZE = 128
@@ -127,7 +126,7 @@ def plot_predictions(images, labels, predicted, class_names, title, rows=3, cols
 def main(argv=None):
     args = parse_args(argv)
     device = device_scope(args.device)  # first, so a wrong --device stops the run before any work
-    seed_tf(args.seed)
+    seed_keras(args.seed)
     title = f"{dlbook.data.DATASETS[args.dataset]['title']} MLP"
     (x_train, y_train), (x_test, y_test) = load_data(args.dataset, args.data_dir, args.max_train)
     with Console(log=args.log) as con, device:
@@ -157,4 +156,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    dlbook.cli.run(main)

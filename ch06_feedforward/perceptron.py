@@ -4,16 +4,11 @@ NumPy only. Default run: the book's example; --max-epochs changes how long the p
 
     python ch06_feedforward/perceptron.py
 """
-import sys
-from pathlib import Path
+import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-import numpy as np  # noqa: E402
-
-import dlbook.cli  # noqa: E402
-from dlbook.console import Console  # noqa: E402
-from dlbook.figures import plt, save_figure  # noqa: E402
+import dlbook.cli
+from dlbook.console import Console
+from dlbook.figures import plt, save_figure
 
 # The four inputs of table 6-2, one sample per row, and the targets of each logic gate.
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
@@ -230,4 +225,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    dlbook.cli.run(main)

@@ -7,24 +7,20 @@ and counts the ones that get stuck, and why.
     python ch06_feedforward/xor_tensorflow.py
     python ch06_feedforward/xor_tensorflow.py --sweep 100
 """
-import os
-import sys
 from fractions import Fraction
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: fewer C++ info logs
+import numpy as np
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import dlbook.cli
+from dlbook import book, compare
+from dlbook.console import Console
+from dlbook.device import load_tensorflow, tf_device
+from dlbook.figures import plt, save_figure
+from dlbook.seed import seed_tf
 
-import dlbook.cli  # noqa: E402
-from dlbook import book, compare  # noqa: E402
-from dlbook.console import Console  # noqa: E402
-from dlbook.device import tf_device  # noqa: E402
-from dlbook.figures import plt, save_figure  # noqa: E402
-from dlbook.seed import seed_tf  # noqa: E402
+# `import tensorflow as tf`, without TensorFlow's start-up notices; where TensorFlow is not
+# installed (Python 3.14), one line saying which Python it needs, and exit status 2.
+tf = load_tensorflow()
 
 DEFAULT_SEED = 68   # solves XOR, and starts near the book's loss 0.212 (many seeds do not solve it: see --sweep)
 STEPS = 2000
@@ -85,7 +81,9 @@ def train(weights, steps=STEPS, lr=LEARNING_RATE, on_step=None):
     x = tf.constant(X, tf.float32)
     y = tf.constant(Y, tf.float32)
     params = [tf.Variable(w) for w in weights]
-    optimizer = keras.optimizers.Adam(learning_rate=lr)
+    # The book's tf.train.AdamOptimizer (TensorFlow 1), under tf.compat.v1 in TensorFlow 2; Keras'
+    # epsilon 1e-7. Not Keras' own Adam: that follows KERAS_BACKEND, which may name PyTorch.
+    optimizer = tf.compat.v1.train.AdamOptimizer(learning_rate=lr, epsilon=1e-7)
 
     @tf.function
     def train_step():
@@ -269,4 +267,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    dlbook.cli.run(main)

@@ -10,6 +10,23 @@ from .paths import DATA_DIR, FIGURES_DIR
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
 
+def run(main):
+    """Every script's `if __name__ == "__main__":` line: run main() and exit with its status.
+
+    A reader's `script | head` closes the pipe early; the next print then raises BrokenPipeError.
+    That is not an error of the script: end quietly, with the status a shell gives a process
+    killed by SIGPIPE (128 + 13), and point stdout at /dev/null so Python's own flush at exit
+    cannot raise it again.
+    """
+    try:
+        status = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(141) from None
+    raise SystemExit(status if isinstance(status, int) else 0)
+
+
 def fail(message, status=2):
     """Stop the script with a one-line reason (no traceback), like argparse does."""
     prog = Path(sys.argv[0]).name or "script"
@@ -38,11 +55,16 @@ def device_name(text):
 
 
 def make_parser(description, *, seed=0, dataset=False):
-    """A parser with --device, --seed, --out and --log (and --dataset/--data-dir when asked)."""
+    """A parser with --device, --seed, --out and --log (and --dataset/--data-dir when asked).
+
+    seed=None leaves --seed out, for a script that draws no random numbers: a flag that changes
+    nothing would mislead.
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--device", type=device_name, default="auto",
                         help="auto (default), cpu, cuda, cuda:N or mps")
-    parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
+    if seed is not None:
+        parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
     parser.add_argument("--out", type=Path, default=FIGURES_DIR,
                         help="folder for figures and outputs (default: figures/ at the repo root)")
     parser.add_argument("--log", type=Path, help="also write the printed lines to this file")

@@ -1,12 +1,11 @@
 """Figures: matplotlib without a display, named after the book's figure numbers, written atomically."""
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")  # files only: works with no DISPLAY and never opens a window
-import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+from .paths import atomic_path
 
-from .paths import atomic_path  # noqa: E402
+plt.switch_backend("Agg")  # files only: works with no DISPLAY and never opens a window
 
 
 def save_figure(fig, out, name):

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from ch06_feedforward import backprop_manual as bp
+from scripts import load
+
+bp = load("ch06_feedforward/backprop_manual.py")
 
 FIGURE = "fig6-35b_backprop_error.png"
 X, T = np.array([0.05, 0.10]), np.array([0.01, 0.99])
@@ -49,9 +51,15 @@ def test_no_bias_variant(tmp_path, capsys):
     assert matplotlib.image.imread(tmp_path / FIGURE).std() > 0
 
 
-def test_same_seed_same_output(tmp_path, capsys):
+def test_same_run_same_output(tmp_path, capsys):
     argv = ["--out", str(tmp_path), "--iterations", "500", "--print-every", "100"]
     assert run(capsys, *argv) == run(capsys, *argv)
+
+
+def test_no_seed_flag_since_nothing_is_random(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        bp.main(["--out", str(tmp_path), "--seed", "3"])
+    assert exit_.value.code == 2 and "unrecognized arguments: --seed 3" in capsys.readouterr().err
 
 
 def test_flags_change_the_example(tmp_path, capsys):

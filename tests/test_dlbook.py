@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
+import scripts
 from dlbook import cli, console, data, device, figures
-
-FASHION = data.DATASETS["fashion-mnist"]["system_dirs"][0]
+from scripts import needs_data
 
 
 # ---- data ----------------------------------------------------------------------------------
@@ -94,11 +94,24 @@ def test_load_or_exit_stops_with_status_2(tmp_path, monkeypatch, capsys):
     assert "train-images-idx3-ubyte.gz" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not FASHION.exists(), reason="Debian's dataset-fashion-mnist is not installed")
-def test_real_fashion_mnist_from_the_debian_package(tmp_path):
-    images, labels = data.load("fashion-mnist", "test", tmp_path)
+@needs_data("fashion-mnist")
+def test_real_fashion_mnist_where_the_scripts_look():
+    images, labels = data.load("fashion-mnist", "test", allow_download=False)
     assert images.shape == (10000, 28, 28) and labels.max() == 9
     assert 60 < images.mean() < 90  # Fashion-MNIST's mean pixel is about 73
+
+
+def test_data_tests_look_where_the_scripts_look(synthetic_idx, monkeypatch):
+    """needs_data finds data/<dataset>/ at the repository root, not only the system copy."""
+    root = synthetic_idx("mnist", n_train=20, n_test=10)
+    monkeypatch.setattr(data, "DATA_DIR", root)
+    monkeypatch.setattr(data.locate, "__defaults__", (root, True))
+    scripts.data_folder.cache_clear()
+    try:
+        assert scripts.data_folder("mnist") == root / "mnist"
+        assert not scripts.needs_data("mnist").args[0]
+    finally:
+        scripts.data_folder.cache_clear()
 
 
 # ---- flags ---------------------------------------------------------------------------------
@@ -119,6 +132,18 @@ def test_positive_int_rejects(text):
         cli.positive_int(text)
 
 
+def test_seed_none_leaves_the_flag_out():
+    assert "--seed" in cli.make_parser("t").format_help()
+    assert "--seed" not in cli.make_parser("t", seed=None).format_help()
+
+
+@pytest.mark.parametrize("returned,status", [(None, 0), (3, 3), ((0.1, 0.9), 0)])
+def test_run_exits_with_mains_status(returned, status):
+    with pytest.raises(SystemExit) as exit_:
+        cli.run(lambda: returned)
+    assert exit_.value.code == status
+
+
 def test_out_is_not_created_by_parsing(tmp_path):
     args = cli.parse_args(cli.make_parser("t"), ["--out", str(tmp_path / "a" / "b")])
     assert not (tmp_path / "a").exists() and args.out == tmp_path / "a" / "b"
@@ -128,16 +153,6 @@ def test_out_is_not_created_by_parsing(tmp_path):
 def test_torch_cpu_is_announced(capsys):
     assert device.torch_device("cpu") == torch.device("cpu")
     assert capsys.readouterr().out.startswith("Device: cpu")
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
-@pytest.mark.parametrize("name", ["cuda", "cuda:7"])
-def test_torch_missing_cuda_is_one_line_and_status_2(name, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        device.torch_device(name)
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"--device {name}" in err
 
 
 def test_torch_auto_without_gpus_is_cpu(monkeypatch):

@@ -4,7 +4,9 @@ import re
 import matplotlib.image
 import pytest
 
-from ch06_feedforward import keras_mlp
+from scripts import load
+
+keras_mlp = load("ch06_feedforward/keras_mlp.py")
 
 FIGURES = ["fig6-5_keras_training_curves.png", "fig6-5_keras_predictions.png"]
 

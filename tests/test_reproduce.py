@@ -1,22 +1,96 @@
-"""reproduce.py: runs scripts, saves their logs, writes the gallery and the summary."""
+"""reproduce.py: runs scripts, saves their logs (stdout and stderr), writes the gallery and the summary;
+checks the device and the data once, up front; skips what needs a missing TensorFlow."""
+import os
 import re
+import subprocess
+import sys
+import time
+from argparse import Namespace
 
-import reproduce
+import pytest
+import torch
+
+from scripts import ROOT, load
+
+reproduce = load("reproduce.py")
+OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}  # nothing listens there
+
+
+def runs(*names):
+    return [r for r in reproduce.RUNS if r.name in names]
 
 
 def test_runs_logs_gallery_and_summary(tmp_path, capsys, monkeypatch):
-    perceptron = next(r for r in reproduce.RUNS if r[0] == "perceptron")
-    broken = ("broken", perceptron[1], "6.4.2", ["--max-epochs", "0"], ["--max-epochs", "0"], False, r"^none$")
+    perceptron, = runs("perceptron")
+    broken = perceptron._replace(name="broken", section="6.4.2", quick=["--max-epochs", "0"], keys=r"^none$")
     monkeypatch.setattr(reproduce, "RUNS", [perceptron, broken])
     status = reproduce.main(["--chapter", "6", "--quick", "--out", str(tmp_path)])
     out = capsys.readouterr().out
-    assert status == 1  # one script failed, and the summary says which
+    assert status == 1  # one script failed, and the summary says which and why
     assert re.search(r"^perceptron +6\.4\.1-6\.4\.3 +ok .*output = Hw \+ b = \[0, 1, 1, 0\]", out, re.M)
-    assert re.search(r"^broken +6\.4\.2 +failed \(2\)", out, re.M)
+    assert re.search(r"^broken +6\.4\.2 +failed \(2\) .*error: argument --max-epochs", out, re.M)
     log = (tmp_path / "logs" / "perceptron.log").read_text()
     assert log.startswith("$ python ch06_feedforward/perceptron.py") and "output = Hw + b" in log
+    broken_log = (tmp_path / "logs" / "broken.log").read_text()
+    assert "--- stderr ---" in broken_log and "error: argument --max-epochs" in broken_log
     gallery = (tmp_path / "README.md").read_text()
     assert "## Fig 6-26: XOR: circles are 0, squares are 1" in gallery
     assert "python reproduce.py --chapter 6 --quick --out" in gallery
     for image in re.findall(r"!\[.*?\]\((.+?)\)", gallery):
         assert (tmp_path / image).exists()
+
+
+def test_missing_device_stops_before_any_script(tmp_path, capsys, monkeypatch):
+    """Fix 7: --device cuda without CUDA: one line, exit 2, no script run, the gallery untouched."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(reproduce, "run_one", lambda *a: pytest.fail("a script ran"))
+    (tmp_path / "README.md").write_text("the last gallery")
+    with pytest.raises(SystemExit) as exit_:
+        reproduce.main(["--device", "cuda", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1 and "--device cuda" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
+    assert (tmp_path / "README.md").read_text() == "the last gallery"
+
+
+def test_without_data_or_network_one_message_before_any_script(tmp_path):
+    """Issue 9: no MNIST and no network: the data set is checked once, before the first script,
+    and one message (suggesting --dataset fashion-mnist) ends the run with status 2."""
+    proc = subprocess.run([sys.executable, "reproduce.py", "--chapter", "6", "--data-dir", str(tmp_path / "empty"),
+                           "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **OFFLINE})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("not found and not downloadable") == 1 and "--dataset fashion-mnist" in proc.stderr
+    assert "===" not in proc.stdout and not (tmp_path / "out").exists()
+
+
+def test_without_tensorflow_xor_is_skipped_with_the_reason(tmp_path, capsys, monkeypatch):
+    """Where TensorFlow has no wheel (Python 3.14) the XOR runs are skipped, not failed, and the
+    run exits 0 when nothing else failed."""
+    monkeypatch.setattr(reproduce, "RUNS", runs("perceptron", "xor_tensorflow", "xor_sweep"))
+    monkeypatch.setattr(reproduce.device, "tensorflow_missing", lambda: "TensorFlow needs Python 3.10-3.13")
+    assert reproduce.main(["--chapter", "6", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^xor_tensorflow +6\.4\.4 +skipped .*TensorFlow needs Python 3\.10-3\.13$", out, re.M)
+    assert re.search(r"^xor_sweep +6\.4\.4 +skipped", out, re.M)
+    assert re.search(r"^perceptron .* ok ", out, re.M)
+
+
+def test_seed_goes_only_to_scripts_that_take_it():
+    args = Namespace(quick=True, out=ROOT / "figures", device=None, seed=3, dataset=None, data_dir=None)
+    for run in reproduce.RUNS:
+        assert ("--seed" in reproduce.command(run, args)) == run.seeded
+    assert not runs("backprop_manual")[0].seeded
+
+
+def test_check_is_fast_offline_and_says_each_fix(tmp_path):
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "reproduce.py", "--check"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env={**os.environ, **OFFLINE})
+    assert time.perf_counter() - start < 20
+    lines = proc.stdout.splitlines()
+    items = [line for line in lines[1:-1]]
+    assert items and all(line.startswith(("✔ ", "✘ ")) for line in items), proc.stdout + proc.stderr
+    assert all("→ fix: " in line for line in items if line.startswith("✘"))
+    assert any(line.startswith(("✔ Python", "✘ Python")) for line in items)
+    assert proc.returncode == (1 if "problem(s)" in lines[-1] else 0)
