@@ -1,11 +1,13 @@
-"""Seconds per epoch: the book's listing against ch08_generative/ on the same device, in one run.
+"""Seconds per epoch: the book's listings (ch08_generative/listings/) against ch08_generative/, in one run.
 
-    python benchmarks/bench_ch08.py --dataset fashion-mnist --epochs 1 [--device cuda] [--models vae gan]
+    python benchmarks/bench_ch08.py --dataset fashion-mnist [--epochs 3] [--device cuda] [--models vae gan]
 
-Prints, for the VAE and the GAN, seconds per epoch of each and the speed-up, then where our
-loop's time goes (data slicing, forward+backward, optimiser, reading losses back for printing).
+For each model: one untimed warm-up epoch of each (CUDA start-up, allocator, kernel choice), then
+--epochs timed epochs of each, alternating so a slow spell of a shared machine hits both alike;
+prints the medians and the speed-up. The device is synchronised before each clock reading.
 """
 import contextlib
+import importlib.util
 import io
 import platform
 import statistics
@@ -14,106 +16,93 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "ch08_generative"), str(ROOT / "benchmarks")]
+import torch
+import torchvision
 
-import torch  # noqa: E402
-import torchvision  # noqa: E402
+import dlbook.listing
+from dlbook import cli, training
+from dlbook.device import torch_device
+from dlbook.paths import REPO_ROOT
 
-import book_listing  # noqa: E402
-import gan  # noqa: E402
-import vae  # noqa: E402
-from dlbook import cli, training  # noqa: E402
-from dlbook.console import Console  # noqa: E402
-from dlbook.device import torch_device  # noqa: E402
+
+def load(relpath):
+    """A chapter script or listing as a module, by its path (the chapter folders are not packages)."""
+    name = Path(relpath).stem
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / relpath)
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+MODELS = {"vae": ("ch08_generative/vae.py", "ch08_generative/listings/vae_listing.py"),
+          "gan": ("ch08_generative/gan.py", "ch08_generative/listings/gan_listing.py")}
 
 
 def sync(device):
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def timed(fn, device):
     sync(device)
     start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):  # the book-format lines are not what is measured
-        result = fn()
+        fn()
     sync(device)
-    return time.perf_counter() - start, result
+    return time.perf_counter() - start
 
 
-def book_epoch(model, args, device, tmp):
-    torch.manual_seed(args.seed)
-    loader = getattr(book_listing, f"{model}_loader")(args.dataset, tmp, args.data_dir)
-    train = getattr(book_listing, f"train_{model}")
-    return timed(lambda: train(loader, device, 1), device)[0]
+def listing_epoch(name, args, device, tmp):
+    """One epoch of the book's listing, as a function to time."""
+    listing = load(MODELS[name][1])
+    listing.device = device  # the listing picks cuda-or-cpu itself; time both on the same device
+    flags = ["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--out", tmp]
+    loader = listing.load_data(dlbook.listing.parse_args(flags, 1, "samples")[0])
+    nets = listing.build()
+    return lambda: listing.train(*nets, loader, tmp, num_epochs=1)
 
 
-def our_epoch(model, args, device, tmp, x):
-    module = {"vae": vae, "gan": gan}[model]
-    our_args = module.parse_args(["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--epochs", "1",
-                                  "--out", str(Path(tmp) / model), "--seed", str(args.seed)])
-    torch.manual_seed(args.seed)
-    with Console() as con:
-        if model == "vae":
-            nets = vae.build(our_args, device)
-            return timed(lambda: vae.train(our_args, *nets, x, con), device)[0]
-        noise = torch.randn(100, gan.LATENT_SIZE, device=device)
-        return timed(lambda: gan.train(our_args, gan.build(our_args, device), x, con, noise), device)[0]
+def our_epoch(name, args, device, tmp):
+    """One epoch of our script's train(), as a function to time."""
+    script = load(MODELS[name][0])
+    our_args = script.parse_args(["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--epochs", "1",
+                                  "--out", tmp, "--seed", str(args.seed)])
+    loader = script.load_data(our_args, device)
+    nets = script.build(our_args, device)
+    state = {"fixed_noise": torch.zeros(100, script.latent_size, device=device)} if name == "gan" else {}
 
-
-def breakdown(model, device, x, steps=100):
-    """Seconds per epoch of each part of our training step, each timed over `steps` steps."""
-    if model == "vae":
-        args = vae.parse_args([])
-        net, opt = vae.build(args, device)
-        optimizers = [opt]
-        step = lambda xb: vae.train_step(net, opt, xb)  # noqa: E731
-    else:
-        args = gan.parse_args([])
-        nets = gan.build(args, device)
-        optimizers = nets[2:]
-        step = lambda xb: gan.train_step(*nets, xb)  # noqa: E731
-    steps_per_epoch = -(-len(x) // args.batch_size)
-    batches = training.batch_indices(len(x), args.batch_size, device)[:steps]
-    row = step(x[batches[0]])  # warm-up, and gives the optimisers their state
-
-    def per_epoch(fn, every=1):
-        return timed(lambda: [fn(idx) for idx in batches], device)[0] / len(batches) * steps_per_epoch / every
-
-    whole = per_epoch(lambda idx: step(x[idx]))
-    parts = {"data": per_epoch(lambda idx: x[idx]),
-             "optimiser": per_epoch(lambda idx: [opt.step() for opt in optimizers])}
-    parts["forward+backward"] = whole - parts["data"] - parts["optimiser"]
-    parts["reading losses"] = per_epoch(lambda idx: row.tolist(), every=vae.PRINT_EVERY if model == "vae"
-                                        else gan.PRINT_EVERY)  # only printed steps read back
-    return parts
+    def epoch():
+        with training.Run(our_args, name, Path(tmp) / f"{name}.pt", len(loader), **state) as run:
+            script.train(our_args, *nets, loader, run)
+    return epoch
 
 
 def main(argv=None):
     parser = cli.make_parser(__doc__.splitlines()[0], dataset=True)
-    parser.add_argument("--epochs", type=cli.positive_int, default=3)
-    parser.add_argument("--models", nargs="+", choices=["vae", "gan"], default=["vae", "gan"])
+    parser.add_argument("--epochs", type=cli.positive_int, default=3, help="timed epochs of each (default 3)")
+    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     args = cli.parse_args(parser, argv)
     device = torch_device(args.device)
     print(f"Python {platform.python_version()}, torch {torch.__version__}, torchvision {torchvision.__version__}, "
           f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
-    print(f"Dataset {args.dataset}, {args.epochs} epoch(s) of each, alternating")
+    print(f"Dataset {args.dataset}; per model one warm-up epoch of each, then {args.epochs} timed, alternating")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for model in args.models:
-            x = training.images_on_device(args.dataset, "train", args.data_dir, device, normalize=model == "gan")
-            # Alternate the two, epoch by epoch, so a slow spell of a shared machine hits both alike.
-            book, ours = [], []
+        for name in args.models:
+            torch.manual_seed(args.seed)
+            book, ours = listing_epoch(name, args, device, tmp), our_epoch(name, args, device, tmp)
+            timed(book, device), timed(ours, device)  # warm-up, untimed
+            times = {"book": [], "ours": []}
             for _ in range(args.epochs):
-                book.append(book_epoch(model, args, device, tmp))
-                ours.append(our_epoch(model, args, device, tmp, x))
-            book, ours = statistics.median(book), statistics.median(ours)
-            parts = breakdown(model, device, x)
-            rows.append((model, book, ours, parts))
-            print(f"{model.upper()}: book listing {book:.2f} s/epoch, ours {ours:.2f} s/epoch, "
-                  f"speed-up {book / ours:.1f}x  (median of {args.epochs})")
-            print("  where our step's time goes, s/epoch: " + ", ".join(f"{k} {v:.3f}" for k, v in parts.items()))
+                times["book"].append(timed(book, device))
+                times["ours"].append(timed(ours, device))
+            book_s, ours_s = statistics.median(times["book"]), statistics.median(times["ours"])
+            rows.append((name, book_s, ours_s))
+            print(f"{name.upper()}: book listing {book_s:.2f} s/epoch, ours {ours_s:.2f} s/epoch, "
+                  f"speed-up {book_s / ours_s:.1f}x  (median of {args.epochs})")
     return rows
 
 

@@ -6,28 +6,25 @@
 Weights are looked for in --out/weights/ (where vae.py and gan.py put them); a model that is
 missing is trained here, for --epochs (2-D VAE) or --quick-epochs (the others), and the figure says so.
 """
-import sys
+import os
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import torch
 
-import torch  # noqa: E402
-
-import gan  # noqa: E402
-import vae  # noqa: E402
-from dlbook import cli, training  # noqa: E402
-from dlbook.console import Console  # noqa: E402
-from dlbook.device import torch_device  # noqa: E402
-from dlbook.figures import plt, save_figure  # noqa: E402
-from dlbook.seed import seed_torch  # noqa: E402
+import gan
+import vae
+from dlbook import cli
+from dlbook.console import Console
+from dlbook.device import torch_device
+from dlbook.figures import plt, save_figure
+from dlbook.seed import seed_torch
 
 GRID = 20  # Fig 8-8 decodes a GRID x GRID lattice of latent points
 
 
 def parse_args(argv=None):
     parser = cli.make_parser(__doc__.splitlines()[0], dataset=True)
-    parser.add_argument("--epochs", type=cli.positive_int, default=vae.NUM_EPOCHS,
+    parser.add_argument("--epochs", type=cli.positive_int, default=vae.num_epochs,
                         help="epochs for the 2-D VAE when no saved one is found (default: the book's 30)")
     parser.add_argument("--quick-epochs", type=cli.positive_int, default=5,
                         help="epochs for the 20-D VAE and the GAN when their weights are missing")
@@ -37,52 +34,43 @@ def parse_args(argv=None):
 
 def saved(path, dataset):
     """The checkpoint at `path` if it exists and was trained on `dataset`, else None."""
-    if not path.exists():
+    if not os.path.exists(path):
         return None
     state = torch.load(path, map_location="cpu", weights_only=False)
     return state if state["args"]["dataset"] == dataset else None
 
 
-# (1) A VAE: loaded from vae.py's weights, or trained here
-def get_vae(args, z_dim, epochs, device, con):
+def find_or_train(args, name, path_in, script, flags):
+    """A checkpoint saved by `script` (vae.py or gan.py) in --out or --out/vae_vs_gan; if there is
+    none for this data set, the script is run here with `flags` to make one. Returns (state, note)."""
     for folder in (args.out, args.out / "vae_vs_gan"):
-        state = saved(vae.weights_path(folder, z_dim), args.dataset)
+        state = saved(path_in(folder), args.dataset)
         if state:
-            print(f"Loaded the {z_dim}-D VAE from {vae.weights_path(folder, z_dim)} ({state['epoch']} epochs)")
-            return vae.load_vae(vae.weights_path(folder, z_dim), device), f"{state['epoch']} epochs"
-    flags = ["--dataset", args.dataset, "--epochs", str(epochs), "--z-dim", str(z_dim),
-             "--out", str(args.out / "vae_vs_gan"), "--seed", str(args.seed)]
-    flags += ["--max-steps", str(args.max_steps)] if args.max_steps else []
-    vae_args = vae.parse_args(flags)
-    vae_args.data_dir = args.data_dir
-    print(f"No saved {z_dim}-D VAE for {args.dataset}: training one for {epochs} epoch(s)")
-    model, optimizer = vae.build(vae_args, device)
-    vae.train(vae_args, model, optimizer, x_train(args, device), con)
-    return model.eval(), f"trained here, {epochs} epoch(s)"
+            print(f"Loaded the {name} from {path_in(folder)} ({state['epoch']} epochs)")
+            return state, f"{state['epoch']} epochs"
+    epochs = flags[flags.index("--epochs") + 1]
+    print(f"No saved {name} for {args.dataset}: training one for {epochs} epoch(s)")
+    folder = args.out / "vae_vs_gan"
+    script.main(flags + ["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--out", str(folder),
+                         "--seed", str(args.seed), "--device", args.device]
+                + (["--max-steps", str(args.max_steps)] if args.max_steps else []))
+    return saved(path_in(folder), args.dataset), f"trained here, {epochs} epoch(s)"
 
 
-def get_generator(args, device, con):
-    for folder in (args.out, args.out / "vae_vs_gan"):
-        state = saved(gan.weights_dir(folder) / "gan.pt", args.dataset)
-        if state:
-            G = gan.generator().to(device)
-            G.load_state_dict(state["G"])
-            print(f"Loaded the GAN from {gan.weights_dir(folder) / 'gan.pt'} ({state['epoch']} epochs)")
-            return G.eval(), f"{state['epoch']} epochs"
-    flags = ["--dataset", args.dataset, "--epochs", str(args.quick_epochs),
-             "--out", str(args.out / "vae_vs_gan"), "--seed", str(args.seed)]
-    flags += ["--max-steps", str(args.max_steps)] if args.max_steps else []
-    gan_args = gan.parse_args(flags)
-    gan_args.data_dir = args.data_dir
-    print(f"No saved GAN for {args.dataset}: training one for {args.quick_epochs} epoch(s)")
-    nets = gan.build(gan_args, device)
-    gan.train(gan_args, nets, x_train(args, device, normalize=True), con,
-              torch.randn(100, gan.LATENT_SIZE, device=device))
-    return nets[1].eval(), f"trained here, {args.quick_epochs} epoch(s)"
+# (1) A VAE and a generator: loaded from what vae.py and gan.py saved, or trained here
+def get_vae(args, z_dim, epochs, device):
+    state, note = find_or_train(args, f"{z_dim}-D VAE", lambda folder: vae.weights_path(folder, z_dim), vae,
+                                ["--epochs", str(epochs), "--z-dim", str(z_dim)])
+    model = vae.VAE(z_dim=z_dim).to(device)
+    model.load_state_dict(state["model"])
+    return model.eval(), note
 
 
-def x_train(args, device, normalize=False):
-    return training.images_on_device(args.dataset, "train", args.data_dir, device, normalize)
+def get_generator(args, device):
+    state, note = find_or_train(args, "GAN", gan.checkpoint_path, gan, ["--epochs", str(args.quick_epochs)])
+    G = gan.generator().to(device)
+    G.load_state_dict(state["G"])
+    return G.eval(), note
 
 
 # (2) Fig 8-8: decode a lattice of 2-D latent points; evenly spaced in probability, so the
@@ -106,7 +94,7 @@ def manifold_figure(model, out, note, device):
 def samples_figure(vae_model, vae_note, G, gan_note, out, device):
     with torch.no_grad():
         vae_images = vae_model.decode(torch.randn(64, vae_model.fc2.out_features, device=device))
-        gan_images = gan.denorm(G(torch.randn(64, gan.LATENT_SIZE, device=device)))
+        gan_images = gan.denorm(G(torch.randn(64, gan.latent_size, device=device)))
     fig, axes = plt.subplots(1, 2, figsize=(10, 5.4))
     for ax, images, title in ((axes[0], vae_images, f"VAE samples ({vae_note})"),
                               (axes[1], gan_images, f"GAN samples ({gan_note})")):
@@ -122,11 +110,11 @@ def main(argv=None):
     args = parse_args(argv)
     device = torch_device(args.device)
     seed_torch(args.seed)
-    with Console(args.log, label="vae_vs_gan") as con:
-        vae2, note2 = get_vae(args, 2, args.epochs, device, con)
+    with Console(args.log):
+        vae2, note2 = get_vae(args, 2, args.epochs, device)
         manifold_figure(vae2, args.out, note2, device)
-        vae20, note20 = get_vae(args, vae.Z_DIM, args.quick_epochs, device, con)
-        G, gan_note = get_generator(args, device, con)
+        vae20, note20 = get_vae(args, vae.z_dim, args.quick_epochs, device)
+        G, gan_note = get_generator(args, device)
         samples_figure(vae20, note20, G, gan_note, args.out, device)
 
 

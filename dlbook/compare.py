@@ -134,7 +134,7 @@ def report(kind, records, con, dataset="mnist", planned=None):
     """What a script prints at the end of its run: the table and the verdict line."""
     table, verdict = judge(kind, records, dataset, planned)
     for line in table + [verdict]:
-        con.print(line)
+        print(line)
     return verdict
 
 

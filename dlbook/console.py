@@ -1,7 +1,8 @@
 """Printing: book-format lines on stdout (and in --log), progress with an ETA on stderr.
 
-The progress line goes to stderr so the book-format lines on stdout stay clean for a reader
-who pipes or compares them.
+Inside `with Console(...)`, a plain print() also goes to --log and is kept in `lines`, so the
+book's own print(...) lines need no change. The progress line goes to stderr, so the
+book-format lines on stdout stay clean for a reader who pipes or compares them.
 """
 import sys
 import time
@@ -13,7 +14,7 @@ def _clock(seconds):
 
 
 class Console:
-    """print() for book lines, step() for progress; use as a context manager."""
+    """Tees stdout to --log and to `lines`; step() for progress; use as a context manager."""
 
     def __init__(self, log=None, total_steps=None, label="", append=False):
         self.log = open(log, "a" if append else "w", encoding="utf-8") if log else None
@@ -25,19 +26,35 @@ class Console:
         self.last_shown = self.start  # the first steps are warm-up: no ETA from them
         self.shown = False
         self.lines = []  # what was printed, for the book comparison at the end of a run
+        self._partial = ""
+        self.stdout = None
 
     def __enter__(self):
+        self.stdout, sys.stdout = sys.stdout, self
         return self
 
     def __exit__(self, *exc):
         self.close()
 
     def print(self, text=""):
+        print(text, file=self if self.stdout else sys.stdout, flush=True)
+
+    def write(self, text):
+        """sys.stdout's write while the console is open: terminal, --log and `lines`."""
         self._clear()
-        print(text, flush=True)
-        self.lines.append(text)
+        (self.stdout or sys.__stdout__).write(text)
         if self.log:
-            self.log.write(text + "\n")
+            self.log.write(text)
+        *done, self._partial = (self._partial + text).split("\n")
+        self.lines += done
+        return len(text)
+
+    def __getattr__(self, name):  # isatty, encoding, fileno...: whatever the real stdout says
+        return getattr(self.__dict__.get("stdout") or sys.__stdout__, name)
+
+    def flush(self):
+        (self.stdout or sys.__stdout__).flush()
+        if self.log:
             self.log.flush()
 
     def step(self, n=1):
@@ -68,6 +85,8 @@ class Console:
 
     def close(self):
         self._clear()
+        if self.stdout is not None and sys.stdout is self:
+            sys.stdout = self.stdout
         if self.log:
             self.log.close()
             self.log = None

@@ -1,85 +1,190 @@
-"""PyTorch training plumbing shared by the chapter-8 scripts.
+"""What the chapter-8 training loops need besides the book's lines (defined for 8.1, used by 8.2-8.5).
 
-The data set lives on the device as one tensor and batches are slices of a shuffled index, so
-the training loop does no per-image Python work. Checkpoints and image grids are written
-atomically, so an interrupted run leaves only whole files behind.
+- `load_mnist` and `DeviceDataLoader`: the data set as one tensor on the device, batches sliced
+  from a shuffled index; iterated like the book's `torch.utils.data.DataLoader`.
+- `Run`: progress and ETA, NaN and collapse checks, checkpoints, --resume, --max-steps, --log and
+  Ctrl-C, behind two calls in the book's loop: `for epoch in run.epochs(num_epochs)` and
+  `if run.step(loss, ...): break`.
+- `save_image` and `save_weights`: the book's `save_image` and `torch.save`, written atomically
+  (and weights as CPU tensors), so an interrupted run leaves only whole files.
 """
+import math
 import signal
+from pathlib import Path
 
 import numpy as np
 import torch
-from torchvision.utils import save_image
+import torchvision.utils
 
 from .cli import fail
+from .console import Console
 from .data import load_or_exit
 from .paths import atomic_path
+from .seed import rng_state, set_rng_state
 
 
-def images_on_device(dataset, split, data_dir, device, normalize=False):
-    """The whole split as one float tensor [N, 784] on `device`: [0, 1], or [-1, 1] if normalize."""
-    images, _ = load_or_exit(dataset, split, data_dir)
-    x = torch.from_numpy(np.ascontiguousarray(images)).to(device).view(len(images), -1).float().div_(255)
-    return x.mul_(2).sub_(1) if normalize else x
+def load_mnist(args, device, train=True, normalize=False):
+    """(images [N, 1, 28, 28], labels [N]) on `device`: pixels in [0, 1] like ToTensor(), or in
+    [-1, 1] like Normalize(mean=(0.5,), std=(0.5,)) when `normalize`."""
+    images, labels = load_or_exit(args.dataset, "train" if train else "test", args.data_dir)
+    x = torch.from_numpy(np.ascontiguousarray(images)).to(device).unsqueeze(1).float().div_(255)
+    if normalize:
+        x = x.mul_(2).sub_(1)
+    return x, torch.from_numpy(labels.astype(np.int64)).to(device)
 
 
-def batch_indices(n, batch_size, device):
-    """One epoch of shuffled index slices, the last one short, like DataLoader(shuffle=True)."""
-    perm = torch.randperm(n, device=device)
-    return perm.split(batch_size)
+class DeviceDataLoader:
+    """DataLoader(dataset=(images, labels), batch_size, shuffle=True) for tensors already on the device.
+
+    Each epoch is one shuffled index split into batches (the last one short), so a step costs one
+    slice instead of batch_size PIL conversions. The order comes from torch's global generator.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=True):
+        self.images, self.labels = dataset
+        self.batch_size, self.shuffle = batch_size, shuffle
+
+    def __len__(self):
+        return math.ceil(len(self.images) / self.batch_size)
+
+    def __iter__(self):
+        n = len(self.images)
+        order = torch.randperm(n, device=self.images.device) if self.shuffle else torch.arange(n)
+        for idx in order.split(self.batch_size):
+            yield self.images[idx], self.labels[idx]
 
 
-def adam(params, lr, device):
-    """Adam with the fused kernel where PyTorch has one: one pass over all parameters per step
-    instead of a dozen small ops per tensor (the book's Adam, same updates, about a third of
-    the VAE's CPU step time saved)."""
-    return torch.optim.Adam(params, lr=lr, fused=device.type in ("cpu", "cuda"))
-
-
-def save_grid(images, path, **kwargs):
-    """torchvision's save_image, written atomically; images in [0, 1], [B, 784] or [B, C, H, W]."""
-    images = images.detach()
-    if images.dim() == 2:
-        images = images.view(-1, 1, 28, 28)
+def save_image(tensor, path, **kwargs):
+    """torchvision's save_image, written atomically (an interrupt never leaves half a PNG)."""
     with atomic_path(path) as tmp:
-        save_image(images.cpu(), tmp, format="png", **kwargs)
+        torchvision.utils.save_image(tensor.detach().cpu(), tmp, format="png", **kwargs)
 
 
-def rng_state():
-    state = {"cpu": torch.get_rng_state()}
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def set_rng_state(state):
-    torch.set_rng_state(state["cpu"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-
-
-def save_checkpoint(path, **state):
-    """torch.save, atomically, with the random-number state so a resumed run prints the same numbers."""
+def save_weights(state_dict, path):
+    """torch.save of a state_dict as CPU tensors, atomically: weights trained on a GPU load anywhere."""
     with atomic_path(path) as tmp:
-        torch.save({**state, "rng": rng_state()}, tmp)
+        torch.save({k: v.detach().cpu() for k, v in state_dict.items()}, tmp)
 
 
-def load_checkpoint(path):
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    set_rng_state(state.pop("rng"))
-    return state
+class Run:
+    """The plumbing around one training loop.
 
+        with Run(args, "vae", path, len(data_loader), model=model, optimizer=optimizer) as run:
+            for epoch in run.epochs(num_epochs):
+                for i, (x, _) in enumerate(data_loader):
+                    ...                                   # the book's step and print
+                    if run.step(reconst_loss, kl_div):    # --max-steps reached
+                        break
 
-def resume_state(path, args, keys=("dataset", "batch_size", "seed")):
-    """The checkpoint at `path`, after checking it was made with the same settings."""
-    if not path.exists():
-        fail(f"--resume: no checkpoint at {path}")
-    state = load_checkpoint(path)
-    for key in keys:
-        if state["args"][key] != getattr(args, key):
-            fail(f"--resume: {path} was made with --{key.replace('_', '-')} {state['args'][key]}, "
-                 f"not {getattr(args, key)}")
-    print(f"Resuming after epoch {state['epoch']} from {path}")
-    return state
+    `state` holds what a checkpoint saves and --resume restores: modules and optimisers (by
+    state_dict) and tensors (copied back in place). After each epoch the per-step values are
+    checked for NaN/inf and, for a complete epoch, by `check(rows, epoch)`; then the checkpoint is
+    written. Printed lines go to the terminal and to --log; `run.lines` keeps them for the book check.
+    """
+
+    def __init__(self, args, name, checkpoint, steps_per_epoch, first_epoch=1, check=None, **state):
+        self.args, self.name, self.path = args, name, Path(checkpoint)
+        self.steps_per_epoch, self.first_epoch, self.check, self.state = steps_per_epoch, first_epoch, check, state
+        self.start_epoch = self.epochs_saved = self.steps = 0
+        self.history = None  # [step, value] on the device; read back only at the end of each epoch
+        self.stopped = False
+
+    # --- set-up and tear-down -------------------------------------------------------------------
+    def __enter__(self):
+        stop_on_signals()
+        if self.args.resume:
+            self._resume()
+        total = self.args.epochs * self.steps_per_epoch
+        if self.args.max_steps:
+            total = min(total, self.args.max_steps)
+        self.console = Console(self.args.log, max(total - self.steps, 0), label=self.name, append=self.args.resume)
+        self.console.__enter__()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.console.close()
+        if exc_type is KeyboardInterrupt:
+            report_interrupt(self.path, self.epochs_saved)
+        if exc_type is RuntimeError and "between 0 and 1" in str(exc):  # BCELoss given NaN probabilities
+            epoch, i = divmod(self.steps, self.steps_per_epoch)
+            fail(f"loss became NaN or infinite at epoch {epoch + self.first_epoch}, step {i + 1}: training "
+                 f"diverged (learning rate too high?); stopping here", status=1)
+
+    @property
+    def lines(self):
+        return self.console.lines
+
+    # --- the two calls in the loop ----------------------------------------------------------------
+    def epochs(self, num_epochs):
+        """range(num_epochs), from the first epoch not yet saved; after each: checks and checkpoint."""
+        for epoch in range(self.start_epoch, num_epochs):
+            first = self.steps
+            yield epoch
+            rows = self.history[first - self._offset:self.steps - self._offset]
+            stop_if_not_finite(rows, epoch + self.first_epoch)
+            if self.steps - first == self.steps_per_epoch:
+                if self.check:
+                    self.check(rows, epoch)
+                self._save(epoch + 1)
+            if self.stopped:
+                return
+
+    def step(self, *values):
+        """Record this step's losses (kept on the device); True once --max-steps is reached."""
+        row = torch.stack([v.detach().float().reshape(()) for v in values])
+        if self.history is None:
+            self._offset = self.steps
+            rows = self.args.epochs * self.steps_per_epoch - self.steps
+            self.history = torch.full((rows, len(values)), math.nan, device=row.device)
+        self.history[self.steps - self._offset] = row
+        self.steps += 1
+        self.console.step()
+        self.stopped = bool(self.args.max_steps) and self.steps >= self.args.max_steps
+        return self.stopped
+
+    def losses(self):
+        """Every recorded step's values as a CPU tensor [steps, values], resumed epochs included."""
+        done = self.history[:self.steps - self._offset].cpu() if self.history is not None else torch.empty(0)
+        return torch.cat([self._earlier, done]) if len(self._earlier) else done
+
+    # --- checkpoints ----------------------------------------------------------------------------
+    _offset = 0
+    _earlier = torch.empty(0)
+
+    def _save(self, epochs_done):
+        saved = {key: value.state_dict() if hasattr(value, "state_dict") else value
+                 for key, value in self.state.items()}
+        with atomic_path(self.path) as tmp:
+            torch.save({**saved, "epoch": epochs_done, "history": self.losses(), "args": vars(self.args),
+                        "rng": rng_state(self._device())}, tmp)
+        self.epochs_saved = epochs_done
+
+    def _device(self):
+        for value in self.state.values():
+            if isinstance(value, torch.nn.Module):
+                return next(value.parameters()).device
+            if isinstance(value, torch.Tensor):
+                return value.device
+        return torch.device("cpu")
+
+    def _resume(self, keys=("dataset", "batch_size", "seed")):
+        if not self.path.exists():
+            fail(f"--resume: no checkpoint at {self.path}")
+        saved = torch.load(self.path, map_location="cpu", weights_only=False)
+        for key in keys:
+            if saved["args"][key] != getattr(self.args, key):
+                fail(f"--resume: {self.path} was made with --{key.replace('_', '-')} {saved['args'][key]}, "
+                     f"not {getattr(self.args, key)}")
+        for key, value in self.state.items():
+            if hasattr(value, "load_state_dict"):
+                value.load_state_dict(saved[key])
+            else:
+                value.copy_(saved[key])
+        set_rng_state(saved["rng"], self._device())
+        self.start_epoch = self.epochs_saved = saved["epoch"]
+        self.steps = saved["epoch"] * self.steps_per_epoch
+        self._earlier = saved["history"]
+        print(f"Resuming after epoch {saved['epoch']} from {self.path}")
 
 
 def report_interrupt(path, epochs_saved):
@@ -100,11 +205,10 @@ def stop_on_signals():
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
-def stop_if_not_finite(history, steps_per_epoch, first_epoch=1):
-    """Stop with exit status 1 at the first NaN or infinite loss in the per-step history, naming
-    its epoch (numbered from `first_epoch`, as the script prints them) and step."""
-    bad = torch.nonzero(~torch.isfinite(history).all(dim=1))
+def stop_if_not_finite(rows, epoch):
+    """Stop with exit status 1 at the first NaN or infinite value of an epoch's per-step rows,
+    naming the epoch (as the script prints it) and the step."""
+    bad = torch.nonzero(~torch.isfinite(rows).all(dim=1))
     if len(bad):
-        epoch, i = divmod(int(bad[0]), steps_per_epoch)
-        fail(f"loss became NaN or infinite at epoch {epoch + first_epoch}, step {i + 1}: training "
+        fail(f"loss became NaN or infinite at epoch {epoch}, step {int(bad[0]) + 1}: training "
              f"diverged (learning rate too high?); stopping here", status=1)

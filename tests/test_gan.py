@@ -1,16 +1,12 @@
 """ch08_generative/gan.py: smoke runs on synthetic data, health checks, resume, and a real-data run."""
 import re
-import sys
-from pathlib import Path
 
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ch08_generative"))
-import gan  # noqa: E402
-
-from dlbook import data  # noqa: E402
-from dlbook.figures import plt  # noqa: E402
+import gan
+from dlbook import book, data, training
+from dlbook.figures import plt
 
 BOOK_LINE = re.compile(r"Epoch \[\d+/\d+\], Step \[\d+/\d+\], d_loss: \d+\.\d{4}, g_loss: \d+\.\d{4}, "
                        r"D\(x\): \d\.\d\d, D\(G\(z\)\): \d\.\d\d")
@@ -24,7 +20,7 @@ def run(capsys, *argv):
 @pytest.fixture
 def small(synthetic_idx, tmp_path, monkeypatch):
     """Synthetic data (200 train images: 4 steps of 50) and a line printed every 2 steps."""
-    monkeypatch.setattr(gan, "PRINT_EVERY", 2)
+    monkeypatch.setattr(gan, "print_every", 2)
     root = synthetic_idx("mnist", n_train=200, n_test=20)
     return ["--data-dir", root, "--batch-size", 50, "--out", tmp_path / "out"]
 
@@ -39,15 +35,44 @@ def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_pa
                  "gan_samples/fake_images-1.png", "gan_samples/fake_images-2.png", "gan_samples/fixed_noise-2.png"]:
         assert plt.imread(out_dir / name).std() > 0.01, name
     G = gan.generator()
-    G.load_state_dict(torch.load(out_dir / "weights" / "G.ckpt"))
-    assert G(torch.zeros(1, gan.LATENT_SIZE)).shape == (1, 784)
+    G.load_state_dict(torch.load(out_dir / "weights" / "G.ckpt", weights_only=True))
+    assert G(torch.zeros(1, gan.latent_size)).shape == (1, 784)
     assert result["history"].shape == (8, 4)
 
 
-def test_same_seed_same_lines(capsys, small):
+def test_same_seed_same_lines_another_seed_other_lines(capsys, small):
     first, _ = run(capsys, *small, "--epochs", 1)
     second, _ = run(capsys, *small, "--epochs", 1)
-    assert first == second
+    other, _ = run(capsys, *small, "--epochs", 1, "--seed", 1)
+    assert first == second and first != other
+
+
+def test_a_short_seeded_run_prints_these_numbers(capsys, small):
+    """The values themselves: a change to the data, networks, labels, losses or optimisers changes them."""
+    out, _ = run(capsys, *small, "--epochs", 1)
+    values = [v for record in book.parse("gan", out)[0] for v in record]
+    # (epoch, step, d_loss, g_loss, D(x), D(G(z))) as printed on the CPU
+    assert values == pytest.approx(GOLDEN_GAN, rel=1e-3, abs=0.006)
+
+
+def test_the_book_prints_every_200_steps(capsys, synthetic_idx, tmp_path):
+    assert gan.print_every == 200
+    root = synthetic_idx("mnist", n_train=1600, n_test=16)
+    out, _ = run(capsys, "--data-dir", root, "--batch-size", 4, "--max-steps", 400, "--out", tmp_path)
+    assert re.findall(r"^Epoch \[0/200\], Step \[(\d+)/400\]", out, re.M) == ["200", "400"]
+
+
+def test_weights_are_written_as_cpu_tensors(tmp_path):
+    """A state_dict from a GPU is moved to the CPU before saving (mocked: no GPU here)."""
+    class OnGpu:
+        def detach(self):
+            return self
+
+        def cpu(self):
+            return torch.ones(2)
+
+    training.save_weights({"w": OnGpu()}, tmp_path / "G.ckpt")
+    assert torch.equal(torch.load(tmp_path / "G.ckpt", weights_only=True)["w"], torch.ones(2))
 
 
 def test_resume_prints_what_an_uninterrupted_run_prints(capsys, small):
@@ -59,18 +84,20 @@ def test_resume_prints_what_an_uninterrupted_run_prints(capsys, small):
 
 
 def test_a_nan_loss_stops_the_run_with_status_1(capsys, small, monkeypatch):
-    real_step = gan.train_step
+    """NaN scores make the book's BCELoss raise; the run ends with one line naming the step."""
+    real_discriminator = gan.discriminator
 
-    def step_then_nan(*args):
-        row = real_step(*args)
-        return row * float("nan") if step_then_nan.calls == 2 else row
+    def nan_on_step_2():
+        D = real_discriminator()
+        calls = [0]
 
-    def counting(*args):
-        step_then_nan.calls += 1
-        return step_then_nan(*args)
+        def poison(module, inputs, output):
+            calls[0] += 1
+            return output * float("nan") if calls[0] > 3 else output  # 3 calls per step
+        D.register_forward_hook(poison)
+        return D
 
-    step_then_nan.calls = 0
-    monkeypatch.setattr(gan, "train_step", counting)
+    monkeypatch.setattr(gan, "discriminator", nan_on_step_2)
     with pytest.raises(SystemExit) as exit_:
         run(capsys, *small, "--epochs", 1)
     assert exit_.value.code == 1
@@ -86,11 +113,13 @@ def test_a_collapsed_discriminator_is_reported(capsys):
     assert exit_.value.code == 1 and "collapsed in epoch 3" in capsys.readouterr().err
 
 
+GOLDEN_GAN = [0, 2, 1.2541, 0.6748, 0.58, 0.51, 0, 4, 1.1054, 0.6656, 0.68, 0.51]
+
 FASHION = data.DATASETS["fashion-mnist"]["system_dirs"][0]
 
 
 @pytest.mark.skipif(not FASHION.exists(), reason="Debian's dataset-fashion-mnist is not installed")
 def test_real_fashion_mnist_smoke(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr(gan, "PRINT_EVERY", 10)
+    monkeypatch.setattr(gan, "print_every", 10)
     out, _ = run(capsys, "--dataset", "fashion-mnist", "--max-steps", 20, "--out", tmp_path)
     assert re.search(r"^Epoch \[0/200\], Step \[20/600\], d_loss: ", out, re.M)

@@ -1,13 +1,8 @@
 """ch08_generative/vae_vs_gan.py: trains what is missing, reuses what vae.py and gan.py saved."""
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ch08_generative"))
-import gan  # noqa: E402
-import vae  # noqa: E402
-import vae_vs_gan  # noqa: E402
-
-from dlbook.figures import plt  # noqa: E402
+import gan
+import vae
+import vae_vs_gan
+from dlbook.figures import plt
 
 
 def test_trains_missing_models_then_reuses_saved_ones(synthetic_idx, tmp_path, capsys):
