@@ -55,10 +55,20 @@ RUNS = [
         r"^Per-image loss.*"),
     Run("vae_vs_gan", "ch08_generative/vae_vs_gan.py", "8.4", [], ["--epochs", "2", "--quick-epochs", "1"], True,
         r"^Loaded .*|^No saved .*"),
+    Run("cgan", "ch08_generative/cgan.py", "8.5", ["--digit", "8"], ["--epochs", "2", "--digit", "8"], True,
+        r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*|^The listing's .*|^Book check: .*"),
+    Run("dcgan", "ch08_generative/dcgan.py", "8.5", [], ["--epochs", "1"], True,
+        r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*"),
 ]
 
 # Figure file -> (book figure, caption). Files the book has no figure for say "-".
 CAPTIONS = {
+    "fig8-9_cgan_architecture.png": ("Fig 8-9", "CGAN: the label y conditions both G(z|y) and D(x|y); layer sizes from the model"),
+    "fig8-9b_cgan_class_grid.png": ("after Fig 8-9", "CGAN: row r generated for class r"),
+    "cgan_digit_8.png": ("8.5", "CGAN: one image generated for the class asked for (generate_digit)"),
+    "cgan_training_curves.png": ("-", "CGAN: losses, scores, and the listing's printed 'D(G(z))' quantity"),
+    "dcgan_training_curves.png": ("-", "DCGAN: d_loss, g_loss, D(x) and D(G(z)) during training"),
+    "fig8-9c_gan_vs_dcgan_samples.png": ("8.5", "The fully connected GAN beside the DCGAN after the same number of epochs"),
     "fig6-26_xor.png": ("Fig 6-26", "XOR: circles are 0, squares are 1; no straight line separates them"),
     "fig6-26b_perceptron_gates.png": ("after Fig 6-26", "AND, OR, NAND learned by the perceptron rule; XOR not"),
     "fig6-27b_xor_hidden_space.png": ("after Fig 6-27", "In the hidden layer's space XOR becomes separable"),

@@ -7,11 +7,9 @@ For each model: one untimed warm-up epoch of each (CUDA start-up, allocator, ker
 prints the medians and the speed-up. The device is synchronised before each clock reading.
 """
 import contextlib
-import importlib.util
 import io
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,17 +20,7 @@ import torchvision
 import dlbook.listing
 from dlbook import cli, training
 from dlbook.device import torch_device
-from dlbook.paths import REPO_ROOT
-
-
-def load(relpath):
-    """A chapter script or listing as a module, by its path (the chapter folders are not packages)."""
-    name = Path(relpath).stem
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / relpath)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]
+from dlbook.paths import load_script as load
 
 
 MODELS = {"vae": ("ch08_generative/vae.py", "ch08_generative/listings/vae_listing.py"),

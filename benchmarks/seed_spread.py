@@ -1,28 +1,37 @@
 """Measure the seed-to-seed spread that dlbook.compare adds to the book's own line-to-line spread.
 
-    python benchmarks/seed_spread.py --dataset fashion-mnist --seeds 0 1 2 --vae-epochs 30 --gan-epochs 20
+    python benchmarks/seed_spread.py --dataset fashion-mnist --seeds 0 1 2 --vae-epochs 30 --gan-epochs 20 --cgan-epochs 10
 
-Runs vae.py and gan.py once per seed (logs under runs/seed_spread/), and xor_tensorflow.py's
+Runs vae.py, gan.py and cgan.py once per seed (logs under runs/seed_spread/), and xor_tensorflow.py's
 100-seed sweep, then writes dlbook/book_runs/seed_spread.json: for each epoch, the spread
 (max - min over seeds) of each printed quantity's epoch mean, relative to its mean, so that a
-spread measured on Fashion-MNIST (what this machine has) can be applied to the book's MNIST numbers.
+spread measured on Fashion-MNIST (what this machine has) can be applied to the book's MNIST numbers;
+and, as this project's own reference for --dataset fashion-mnist (the book has no such run), the
+lowest and highest printed value of each quantity at each epoch over all seeds.
 """
 import argparse
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from dlbook import book  # noqa: E402
+from dlbook import book
+from dlbook.paths import REPO_ROOT as ROOT, load_script
 
 
 def epoch_means(kind, log):
     records, _ = book.parse(kind, log.read_text())
     return {e: np.mean(values, axis=0) for e, values in book.group(kind, records).items()}
+
+
+def line_range(kind, logs):
+    """{epoch: [[lowest per metric], [highest per metric]]} over every printed line of every log."""
+    lines = {}
+    for log in logs:
+        for e, values in book.group(kind, book.parse(kind, log.read_text())[0]).items():
+            lines.setdefault(e, []).extend(values)
+    return {e: [np.min(v, 0).round(4).tolist(), np.max(v, 0).round(4).tolist()] for e, v in sorted(lines.items())}
 
 
 def relative_spread(runs):
@@ -41,12 +50,13 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--vae-epochs", type=int, default=30)
     parser.add_argument("--gan-epochs", type=int, default=20)
+    parser.add_argument("--cgan-epochs", type=int, default=10)
     args = parser.parse_args()
     folder = ROOT / "runs" / "seed_spread"
     result = {"command": "python benchmarks/seed_spread.py " + " ".join(sys.argv[1:]), "dataset": args.dataset,
               "seeds": args.seeds}
-    for kind, epochs in (("vae", args.vae_epochs), ("gan", args.gan_epochs)):
-        runs = []
+    for kind, epochs in (("vae", args.vae_epochs), ("gan", args.gan_epochs), ("cgan", args.cgan_epochs)):
+        runs, logs = [], []
         for seed in args.seeds:
             log = folder / f"{kind}_seed{seed}.log"
             if not log.exists():
@@ -54,11 +64,11 @@ def main():
                                 "--epochs", str(epochs), "--seed", str(seed), "--out", str(folder / f"{kind}{seed}"),
                                 "--log", str(log)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
             runs.append(epoch_means(kind, log))
-        result[kind] = {"relative": True, "metrics": book.METRICS[kind], "by_epoch": relative_spread(runs)}
+            logs.append(log)
+        result[kind] = {"relative": True, "metrics": book.METRICS[kind], "by_epoch": relative_spread(runs),
+                        "reference": {"dataset": args.dataset, "epochs": epochs, "lines": line_range(kind, logs)}}
     # XOR: among the seeds of a 100-seed sweep that solve XOR, the spread of the loss at each printed step.
-    import importlib
-    sys.path.insert(0, str(ROOT / "ch06_feedforward"))
-    xor = importlib.import_module("xor_tensorflow")
+    xor = load_script("ch06_feedforward/xor_tensorflow.py")
     histories = [xor.run_xor(seed)[0] for seed in range(100)]
     solved = [h for h in histories if h[-1] < xor.SOLVED_LOSS]
     steps = range(0, xor.STEPS, xor.PRINT_EVERY)

@@ -173,25 +173,30 @@ def stop_if_collapsed(rows, epoch):
                  f"so the generator learns nothing; try another --seed or a lower --lr", status=1)
 
 
-# Fig 8-7 from the fixed noise, and the course of the game
-def book_figures(G, fixed_noise, out, history, steps_per_epoch):
+# 8.3.4 Fig 8-7 from the fixed noise; beyond the book, the course of the game
+def samples_figure(G, fixed_noise, out):
     with torch.no_grad():
         path = os.path.join(out, "fig8-7_gan_samples.png")
         save_image(denorm(G(fixed_noise)).view(-1, 1, 28, 28), path, nrow=10)
-        print(f"Figure: {path}")
+    print(f"Figure: {path}")
 
+
+def training_curves(history, steps_per_epoch, out, name="gan_training_curves.png", title="GAN", extra=None):
+    """Losses above, the discriminator's mean scores below; `extra`: (label, values) for one more line."""
     epochs = torch.arange(1, len(history) + 1) / steps_per_epoch
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
     ax1.plot(epochs, history[:, 0], lw=0.4, label="d_loss")
     ax1.plot(epochs, history[:, 1], lw=0.4, label="g_loss")
-    ax1.set(ylabel="BCE loss", title="GAN training: losses and the discriminator's scores")
+    ax1.set(ylabel="BCE loss", title=f"{title} training: losses and the discriminator's scores")
     ax2.plot(epochs, history[:, 2], lw=0.4, label="D(x), real images")
     ax2.plot(epochs, history[:, 3], lw=0.4, label="D(G(z)), generated images")
-    ax2.set(xlabel="epoch", ylabel="mean score", ylim=(0, 1))
+    if extra:
+        ax2.plot(epochs, extra[1], lw=0.4, label=extra[0])
+    ax2.set(xlabel="epoch", ylabel="mean", ylim=(0, 1))
     for ax in (ax1, ax2):
-        ax.legend(loc="best")
+        ax.legend(loc="best", fontsize=8)
         ax.grid(alpha=0.3)
-    save_figure(fig, out, "gan_training_curves.png")
+    return save_figure(fig, out, name)
 
 
 def checkpoint_path(out):
@@ -212,7 +217,8 @@ def main(argv=None):
         # Does this run match the book? The printed lines against the book's, with one verdict line.
         compare.report("gan", book.parse("gan", "\n".join(run.lines))[0], None, args.dataset, args.epochs)
     history = run.losses()
-    book_figures(G, fixed_noise, args.out, history, len(data_loader))
+    samples_figure(G, fixed_noise, args.out)
+    training_curves(history, len(data_loader), args.out)
     print(f"Weights: {os.path.join(args.out, 'weights')}/G.ckpt, D.ckpt")
     return {"history": history}
 

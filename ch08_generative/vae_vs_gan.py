@@ -7,7 +7,6 @@ Weights are looked for in --out/weights/ (where vae.py and gan.py put them); a m
 missing is trained here, for --epochs (2-D VAE) or --quick-epochs (the others), and the figure says so.
 """
 import os
-from pathlib import Path
 
 import torch
 

@@ -17,8 +17,10 @@ PATTERNS = {
                       rf"D\(x\): {NUMBER}, D\(G\(z\)\): {NUMBER}$", re.M),
     "xor": re.compile(rf"^step: (\d+), loss: {NUMBER}$", re.M),
 }
-METRICS = {"vae": ("Reconst Loss", "KL Div"), "gan": ("d_loss", "g_loss", "D(x)", "D(G(z))"), "xor": ("loss",)}
-BOOK_EPOCHS = {"vae": 30, "gan": 200, "xor": None}
+PATTERNS["cgan"] = PATTERNS["gan"]  # 8.5 prints in the GAN's format
+METRICS = {"vae": ("Reconst Loss", "KL Div"), "gan": ("d_loss", "g_loss", "D(x)", "D(G(z))"), "xor": ("loss",),
+           "cgan": ("d_loss", "g_loss", "D(x)", "D(G(z))")}
+BOOK_EPOCHS = {"vae": 30, "gan": 200, "xor": None, "cgan": 50}
 
 
 def parse(kind, text):

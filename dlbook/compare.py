@@ -3,6 +3,7 @@
     python -m dlbook.compare vae run.log [--dataset mnist] [--out figures]
     python -m dlbook.compare gan run.log
     python -m dlbook.compare xor run.log
+    python -m dlbook.compare cgan run.log
 
 Prints a side-by-side table and one verdict line, and writes a figure overlaying the run's
 curves on the book's. The range at each epoch is the book's own spread between its printed lines
@@ -19,13 +20,19 @@ from . import book
 from .paths import FIGURES_DIR
 
 SPREAD_FILE = book.RUNS_DIR / "seed_spread.json"
-SCRIPTS = {"vae": "vae.py", "gan": "gan.py", "xor": "xor_tensorflow.py"}
-UNIT = {"vae": "epoch", "gan": "epoch", "xor": "step"}
+SCRIPTS = {"vae": "vae.py", "gan": "gan.py", "xor": "xor_tensorflow.py", "cgan": "cgan.py"}
+UNIT = {"vae": "epoch", "gan": "epoch", "xor": "step", "cgan": "epoch"}
+ZERO_BASED = ("gan", "cgan")  # these print epochs from 0, as the book does
+# The CGAN listing's "D(G(z))" column is minus the mean pixel of the fakes, not a score: cgan.py
+# prints the real score there, so the verdict leaves that column out (cgan.py reports it apart).
+JUDGED = {"cgan": 3}
 
 
 def seed_spread(kind, key, centre):
     """The measured seed-to-seed spread at this epoch (the nearest measured one), in absolute units."""
-    data = json.loads(SPREAD_FILE.read_text())[kind]
+    data = json.loads(SPREAD_FILE.read_text()).get(kind)
+    if data is None:  # not measured yet: the book's own spread alone
+        return np.zeros_like(centre)
     by_epoch = {int(k): v for k, v in data["by_epoch"].items()}
     nearest = min(by_epoch, key=lambda e: abs(e - key))
     spread = np.array(by_epoch[nearest])
@@ -40,11 +47,35 @@ def book_range(kind, key):
     return low - spread, high + spread
 
 
+def reference(kind, dataset):
+    """What a run is judged against: (its name, {epoch or step: (low, high)}, the epoch it ends at),
+    or None. MNIST (and XOR): the book's printed run. Fashion-MNIST, which the book never ran: this
+    project's reference runs (benchmarks/seed_spread.py), their printed lines widened by the seed spread."""
+    if kind == "xor" or dataset == "mnist":
+        keys = book.group(kind, book.book_run(kind))
+        return "the book's", {k: book_range(kind, k) for k in keys}, book.BOOK_EPOCHS[kind]
+    ref = json.loads(SPREAD_FILE.read_text()).get(kind, {}).get("reference")
+    if not ref or ref["dataset"] != dataset:
+        return None
+    ranges = {}
+    for key, (low, high) in ref["lines"].items():
+        spread = seed_spread(kind, int(key), (np.array(low) + np.array(high)) / 2)
+        ranges[int(key)] = (np.array(low) - spread, np.array(high) + spread)
+    return f"this project's {dataset} reference", ranges, ref["epochs"]
+
+
+def far_outside(value, low, high):
+    """Further from the range than twice its width and by more than a fifth of the value: more than
+    seeds, hardware or library versions move a run."""
+    gap = max(low - value, value - high)
+    return gap > 2 * (high - low) and gap > 0.2 * abs(value)
+
+
 def diagnose(kind, last):
     """A likely reason for a run far from the book, from its last printed values, or None."""
     if not np.isfinite(last).all():
         return "the run diverged (NaN or infinite loss)"
-    if kind == "gan" and last[0] < 0.05 and last[1] > 8:
+    if kind in ZERO_BASED and last[0] < 0.05 and last[1] > 8:
         return "the GAN diverged: the discriminator won (d_loss near 0, huge g_loss), the generator learns nothing"
     if kind == "xor" and last[0] > 0.05:
         frac = min((1 / 4, "1/4"), (1 / 6, "1/6"), (1 / 8, "1/8"), key=lambda f: abs(f[0] - last[0]))
@@ -54,44 +85,53 @@ def diagnose(kind, last):
 
 
 def judge(kind, records, dataset="mnist", planned=None):
-    """(table lines, verdict line) for a run's records against the book's."""
+    """(table lines, verdict line) for a run's records against the book's (or the project's reference)."""
     name = SCRIPTS[kind]
-    if kind != "xor" and dataset != "mnist":
-        return [], (f"Book check: the book's numbers are for MNIST; this run used {dataset}, so they do not apply "
-                    f"(no verdict)")
-    run, ref = book.group(kind, records), book.group(kind, book.book_run(kind))
-    shared = [k for k in run if k in ref]
+    ref = reference(kind, dataset)
+    if ref is None:
+        return [], (f"Book check: the book's numbers are for MNIST and this project has no {dataset} reference "
+                    f"for {name} (no verdict)")
+    whose, ranges, end = ref
+    prefix = "" if whose == "the book's" else f"the book has no {dataset} run, so against {whose} runs: "
+    run = book.group(kind, records)
+    shared = [k for k in run if k in ranges]
     if not shared:
-        return [], f"Book check: no printed {UNIT[kind]} of this run is in the book's printout (no verdict)"
+        return [], f"Book check: {prefix}no printed {UNIT[kind]} of this run is in {whose} printout (no verdict)"
     metrics = book.METRICS[kind]
-    table = [f"Book check, {name} against the book's printed run ({UNIT[kind]} means of the printed lines):",
-             f"{UNIT[kind]:>6}  " + "  ".join(f"{m + ' run':>15} {'book':>11}" for m in metrics)]
+    table = [f"Book check, {name} against {whose} printed run ({UNIT[kind]} means; range: low-high):",
+             f"{UNIT[kind]:>6}  " + "  ".join(f"{m + ' run':>15} {'range':>19}" for m in metrics)]
     for key in sample(shared):
-        mine, theirs = np.mean(run[key], 0), np.mean(ref[key], 0)
-        table.append(f"{key:>6}  " + "  ".join(f"{a:>15.4f} {b:>11.4f}" for a, b in zip(mine, theirs)))
+        mine, (low, high) = np.mean(run[key], 0), ranges[key]
+        table.append(f"{key:>6}  " + "  ".join(f"{a:>15.4f} {f'{lo:.4f}-{hi:.4f}':>19}"
+                                                for a, lo, hi in zip(mine, low, high)))
 
     last = shared[-1]
     mine = np.mean(run[last], 0)
-    low, high = book_range(kind, last)
+    low, high = ranges[last]
     reason = diagnose(kind, np.array(run[max(run)][-1]))
-    outside = [f"{m} {v:.4f} not in [{lo:.4f}, {hi:.4f}]" for m, v, lo, hi in zip(metrics, mine, low, high)
-               if not lo <= v <= hi]
-    book_end = book.BOOK_EPOCHS[kind]
-    unfinished = kind != "xor" and (max(run) < (book_end if kind == "vae" else book_end - 1))
-    where = f"at {UNIT[kind]} {last}" + (f" of {planned or book_end}" if kind != "xor" else "")
+    judged = JUDGED.get(kind, len(metrics))
+    outside = [(m, v, lo, hi) for m, v, lo, hi in list(zip(metrics, mine, low, high))[:judged] if not lo <= v <= hi]
+    unfinished = kind != "xor" and max(run) < (end - 1 if kind in ZERO_BASED else end)
+    done = max(run) + (kind in ZERO_BASED)
+    where = f"at {UNIT[kind]} {last}" + (f" of {planned or end}" if kind != "xor" else "")
     if reason:
-        verdict = f"outside the book's range {where}: {reason}"
+        verdict = f"outside {whose} range {where}: {reason}"
     elif outside:
-        why = (f"an unfinished run ({max(run) + (kind == 'gan')} of the book's {book_end} epochs): the book's numbers "
-               f"at the same epoch come from a run that kept going" if unfinished else
-               "different seed, hardware or library versions (see README: Does my run match the book?)")
-        verdict = f"outside the book's range {where}: {'; '.join(outside)}; likely reason: {why}"
+        listed = "; ".join(f"{m} {v:.4f} not in [{lo:.4f}, {hi:.4f}]" for m, v, lo, hi in outside)
+        if any(far_outside(v, lo, hi) for _, v, lo, hi in outside):
+            why = ("far outside anything seeds, hardware or library versions explain: a different model, loss or "
+                   "data than the book's?")
+        elif unfinished:
+            why = (f"an unfinished run ({done} of {whose} {end} epochs): the numbers at the same epoch come from a run "
+                   f"that kept going")
+        else:
+            why = "different seed, hardware or library versions (see README: Does my run match the book?)"
+        verdict = f"outside {whose} range {where}: {listed}; likely reason: {why}"
     else:
-        verdict = f"within the book's range {where}"
+        verdict = f"within {whose} range {where}"
         if unfinished:
-            verdict += (f", but the run is unfinished ({max(run) + (kind == 'gan')} of the book's {book_end} epochs): "
-                        f"the book's final numbers need the full run")
-    return table, "Book check: " + verdict
+            verdict += f", but the run is unfinished ({done} of {whose} {end} epochs): the final numbers need the full run"
+    return table, "Book check: " + prefix + verdict
 
 
 def sample(keys, n=8):
@@ -125,8 +165,8 @@ def _position(kind, records):
     """x coordinate of each printed line: the step for XOR, fractional epochs otherwise."""
     if kind == "xor":
         return [r[0] for r in records]
-    steps = {"vae": 469, "gan": 600}[kind]
-    first = 1 if kind == "vae" else 0
+    steps = {"vae": 469, "gan": 600, "cgan": 600}[kind]
+    first = 0 if kind in ZERO_BASED else 1
     return [r[0] - first + r[1] / steps for r in records]
 
 
@@ -154,8 +194,8 @@ def main(argv=None):
     table, verdict = judge(args.kind, records, args.dataset, planned)
     print("\n".join(table + [verdict]))
     overlay_figure(args.kind, records, args.out)
-    return verdict
+    return 0 if "within" in verdict or "no verdict" in verdict else 1  # exit 1: outside, so it can gate a script
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

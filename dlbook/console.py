@@ -6,6 +6,7 @@ book-format lines on stdout stay clean for a reader who pipes or compares them.
 """
 import sys
 import time
+from pathlib import Path
 
 
 def _clock(seconds):
@@ -17,6 +18,8 @@ class Console:
     """Tees stdout to --log and to `lines`; step() for progress; use as a context manager."""
 
     def __init__(self, log=None, total_steps=None, label="", append=False):
+        if log:
+            Path(log).parent.mkdir(parents=True, exist_ok=True)
         self.log = open(log, "a" if append else "w", encoding="utf-8") if log else None
         self.total = total_steps
         self.label = label
@@ -45,6 +48,8 @@ class Console:
         (self.stdout or sys.__stdout__).write(text)
         if self.log:
             self.log.write(text)
+            if "\n" in text:
+                self.log.flush()  # a reader can follow the log with tail -f
         *done, self._partial = (self._partial + text).split("\n")
         self.lines += done
         return len(text)

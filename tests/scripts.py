@@ -1,14 +1,12 @@
-"""What the tests share about the chapter scripts: importing one by its path, and the data they need.
+"""What the tests share about the data the chapter scripts need. (The scripts themselves are
+imported by name, `import perceptron`: pytest.ini puts the chapter folders on the path.)
 
-    from scripts import load, needs_data
-    perceptron = load("ch06_feedforward/perceptron.py")
+    from scripts import needs_data
 
     @needs_data("fashion-mnist")
     def test_...
 """
 import functools
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,27 +14,6 @@ import pytest
 from dlbook import data
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def load(relpath):
-    """Import the script at ROOT/relpath as a module named after its file, once per test session.
-
-    The chapter folders are script folders, not packages: the module is the script itself, as
-    `python <relpath>` runs it (minus the `__main__` block).
-    """
-    path = ROOT / relpath
-    name = path.stem
-    if name in sys.modules and Path(sys.modules[name].__file__).resolve() == path:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
 
 
 @functools.cache

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from scripts import load
 
-bp = load("ch06_feedforward/backprop_manual.py")
+import backprop_manual as bp
 
 FIGURE = "fig6-35b_backprop_error.png"
 X, T = np.array([0.05, 0.10]), np.array([0.01, 0.99])

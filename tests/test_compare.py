@@ -1,6 +1,7 @@
 """dlbook.compare: the book's runs read back exactly, judged a match; planted bad runs flagged."""
 import re
 
+import numpy as np
 import pytest
 
 from dlbook import book, compare
@@ -42,9 +43,45 @@ def test_parser_matches_the_books_own_files_when_present():
 
 
 @pytest.mark.parametrize("kind", ["vae", "gan", "xor"])
-def test_the_books_own_run_is_a_match(kind):
+def test_the_books_own_run_is_a_match_and_a_shifted_one_is_not(kind):
     _, verdict = compare.judge(kind, book.book_run(kind))
     assert verdict.startswith("Book check: within the book's range") and "unfinished" not in verdict
+    # The ranges are not so wide that anything passes: 40% more of the first quantity is outside.
+    shifted = [(*r[:-len(book.METRICS[kind])], r[-len(book.METRICS[kind])] * 1.4 + 0.01,
+                *r[len(r) - len(book.METRICS[kind]) + 1:]) for r in book.book_run(kind)]
+    assert "outside" in compare.judge(kind, shifted)[1]
+
+
+def test_the_seed_spread_is_relative_to_the_value():
+    """seed_spread.json holds relative spreads: at the VAE's last epoch, a few per cent of ~10,000."""
+    low, high = compare.book_range("vae", 30)
+    book_low = min(r[2] for r in book.book_run("vae") if r[0] == 30)
+    assert 9000 < low[0] < book_low and book_low - low[0] > 50  # a fraction of 10,000, not of 1
+
+
+def test_the_readme_table_matches_the_code():
+    """The README's expected ranges are the code's, rounded as printed there."""
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    low, high = compare.book_range("vae", 30)
+    assert f"Reconst Loss {low[0]:,.0f}–{high[0]:,.0f} and KL Div {low[1]:,.0f}–{high[1]:,.0f}" in readme
+    low, high = compare.book_range("gan", 199)
+    expected = ", ".join(f"{m} {lo:.2f}–{hi:.2f}" for m, lo, hi in zip(book.METRICS["gan"], low, high))
+    assert expected in readme
+
+
+def test_far_off_values_are_blamed_on_the_model_not_the_seed():
+    records = [(e, s, r, kl * 7) for e, s, r, kl in book.book_run("vae")]
+    verdict = compare.judge("vae", records)[1]
+    assert "KL Div" in verdict and "a different model, loss or data" in verdict and "seed, hardware" not in verdict
+
+
+def test_the_command_exits_1_outside_the_range(tmp_path, capsys):
+    log = tmp_path / "vae.log"
+    log.write_text("\n".join(VAE_LINE.format(e, 30, s, 469, r * 1.5, kl) for e, s, r, kl in book.book_run("vae")))
+    assert compare.main(["vae", str(log), "--out", str(tmp_path)]) == 1
+    log.write_text(book_text("vae"))
+    assert compare.main(["vae", str(log), "--out", str(tmp_path)]) == 0
 
 
 def test_a_diverged_gan_is_flagged():
@@ -76,9 +113,16 @@ def test_far_off_values_are_outside_with_the_metric_named():
     assert re.search(r"outside the book's range at epoch 30 of 30: Reconst Loss [\d.]+ not in", verdict)
 
 
-def test_fashion_mnist_gets_no_verdict():
-    _, verdict = compare.judge("vae", book.book_run("vae"), dataset="fashion-mnist")
-    assert "do not apply" in verdict
+def test_fashion_mnist_is_judged_against_the_projects_reference_runs():
+    ref = compare.json.loads(compare.SPREAD_FILE.read_text())["vae"]["reference"]
+    assert ref["dataset"] == "fashion-mnist" and ref["epochs"] == 30
+    middle = [(e, 400, *((np.array(lo) + np.array(hi)) / 2)) for e, (lo, hi) in
+              ((int(e), v) for e, v in ref["lines"].items())]
+    _, verdict = compare.judge("vae", middle, dataset="fashion-mnist")
+    assert verdict.startswith("Book check: the book has no fashion-mnist run, so against this project's "
+                              "fashion-mnist reference runs: within") and "epoch 30 of 30" in verdict
+    # the book's MNIST numbers are far below a Fashion-MNIST run's
+    assert "outside" in compare.judge("vae", book.book_run("vae"), dataset="fashion-mnist")[1]
 
 
 def test_command_line_prints_table_verdict_and_writes_overlay(tmp_path, capsys):

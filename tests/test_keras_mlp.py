@@ -4,9 +4,8 @@ import re
 import matplotlib.image
 import pytest
 
-from scripts import load
 
-keras_mlp = load("ch06_feedforward/keras_mlp.py")
+import keras_mlp
 
 FIGURES = ["fig6-5_keras_training_curves.png", "fig6-5_keras_predictions.png"]
 

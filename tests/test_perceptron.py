@@ -6,9 +6,8 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from scripts import load
 
-perceptron = load("ch06_feedforward/perceptron.py")
+import perceptron
 
 FIGURES = ["fig6-26_xor.png", "fig6-26b_perceptron_gates.png", "fig6-27b_xor_hidden_space.png", "fig6-28_relu.png"]
 

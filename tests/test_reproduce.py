@@ -10,9 +10,9 @@ from argparse import Namespace
 import pytest
 import torch
 
-from scripts import ROOT, load
+from scripts import ROOT
 
-reproduce = load("reproduce.py")
+import reproduce
 OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}  # nothing listens there
 
 

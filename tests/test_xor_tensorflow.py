@@ -8,10 +8,8 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from scripts import load
-
 pytest.importorskip("tensorflow", reason="TensorFlow is not installed (it has no wheels for Python 3.14)")
-xor = load("ch06_feedforward/xor_tensorflow.py")
+import xor_tensorflow as xor
 
 STEP_LINE = re.compile(r"step: (\d+), loss: (\d+\.\d{3})")
 

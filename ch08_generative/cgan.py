@@ -1,0 +1,257 @@
+"""8.5 A conditional GAN (CGAN) in PyTorch: Fig 8-9, and images of the class you ask for.
+
+Generator and discriminator both get the label: G(z|y) draws an image of class y, D(x|y) judges
+an image together with its label. The sections below follow the author's listing in its order and
+names; the listing itself is listings/cgan_listing.py. Defaults reproduce the book's run:
+    python ch08_generative/cgan.py                       # MNIST, 50 epochs
+    python ch08_generative/cgan.py --dataset fashion-mnist --epochs 5 --digit 8
+
+The listing prints minus the mean pixel of the generated batch in the column it names D(G(z));
+this script prints the discriminator's real score there, and the listing's quantity in one line
+at the end, next to the book's.
+"""
+import os
+
+import torch
+import torch.nn as nn
+
+import gan  # 8.3's training-curves figure
+from dlbook import book, cli, compare, training
+from dlbook.device import torch_device
+from dlbook.figures import plt, save_figure
+from dlbook.seed import seed_torch
+from dlbook.training import save_image  # torchvision's save_image, written atomically
+
+# Hyperparameters
+z_size = 100
+class_num = 10
+image_size = 784
+num_epochs = 50
+batch_size = 100
+learning_rate = 1e-4
+print_every = 200  # the book's printout has a line every 200 steps
+CLASS_NAMES = {"mnist": [str(d) for d in range(10)],
+               "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]}
+
+
+def parse_args(argv=None):
+    parser = cli.make_parser(__doc__.splitlines()[0], dataset=True)
+    cli.add_training_flags(parser, num_epochs, batch_size, learning_rate)
+    parser.add_argument("--digit", type=int, choices=range(class_num), metavar="N",
+                        help="also write one generated image of class N (the listing's generate_digit)")
+    return cli.parse_args(parser, argv)
+
+
+# Data: images in [-1, 1] with their labels, in shuffled batches
+def load_data(args, device):
+    # The book: datasets.MNIST(transform=[ToTensor(), Normalize(mean=[0.5], std=[0.5])]) and
+    # DataLoader(shuffle=True). Speed-up: the checked MNIST files as one tensor on the device.
+    dataset = training.load_mnist(args, device, train=True, normalize=True)
+    data_loader = training.DeviceDataLoader(dataset=dataset, batch_size=args.batch_size, shuffle=True)
+    return data_loader
+
+
+# The discriminator D(x|y): the image and an embedding of its label, real or fake
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.label_emb = nn.Embedding(class_num, class_num)
+        self.model = nn.Sequential(
+            nn.Linear(image_size + class_num, 1024),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Dropout(0.4),
+            nn.Linear(1024, 512),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Dropout(0.4),
+            nn.Linear(512, 256),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Dropout(0.4),
+            nn.Linear(256, 1),
+            nn.Sigmoid())
+
+    def forward(self, x, labels):
+        x = x.view(x.size(0), image_size)
+        c = self.label_emb(labels)
+        x = torch.cat([x, c], 1)
+        out = self.model(x)
+        return out.squeeze(1)
+
+
+# The generator G(z|y): noise and an embedding of the class to draw
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.label_emb = nn.Embedding(class_num, class_num)
+        self.model = nn.Sequential(
+            nn.Linear(z_size + class_num, 256),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear(256, 512),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear(512, 1024),
+            nn.LeakyReLU(0.2, inplace=True),
+            nn.Linear(1024, image_size),
+            nn.Tanh())
+
+    def forward(self, z, labels):
+        z = z.view(z.size(0), z_size)
+        c = self.label_emb(labels)
+        x = torch.cat([z, c], 1)
+        out = self.model(x)
+        return out.view(x.size(0), 28, 28)
+
+
+def build(args, device):
+    generator = Generator().to(device)
+    discriminator = Discriminator().to(device)
+    criterion = nn.BCELoss()
+    # Speed-up: fused=True updates all parameters in one kernel (same steps); MPS has no fused Adam.
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=args.lr, fused=device.type != "mps")
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=args.lr, fused=device.type != "mps")
+    return generator, discriminator, criterion, d_optimizer, g_optimizer
+
+
+# Training
+def train(args, generator, discriminator, criterion, d_optimizer, g_optimizer, data_loader, run):
+    num_epochs, device = args.epochs, next(generator.parameters()).device
+    sample_dir = os.path.join(args.out, "cgan_samples")
+    total_step = len(data_loader)
+    for epoch in run.epochs(num_epochs):  # plumbing: resume, checks, checkpoint after each epoch
+        for i, (images, labels) in enumerate(data_loader):
+            batch_size = images.size(0)
+            real_images = images.to(device)
+            labels = labels.to(device)
+            real_labels = torch.ones(batch_size).to(device)
+            fake_labels = torch.zeros(batch_size).to(device)
+
+            # Train the discriminator: real images with their labels are real (1) ...
+            real_validity = discriminator(real_images, labels)
+            real_loss = criterion(real_validity, real_labels)
+            # ... images generated for random labels are fake (0)
+            z = torch.randn(batch_size, z_size).to(device)
+            gen_labels = torch.randint(0, class_num, (batch_size,)).to(device)
+            fake_images = generator(z, gen_labels)
+            fake_validity = discriminator(fake_images.detach(), gen_labels)  # speed-up: no gradient into G here
+            fake_loss = criterion(fake_validity, fake_labels)
+            d_loss = real_loss + fake_loss
+            d_optimizer.zero_grad()
+            d_loss.backward()
+            d_optimizer.step()
+
+            # Train the generator: fresh noise, the same labels, and D should say real (1)
+            z = torch.randn(batch_size, z_size).to(device)
+            fake_images = generator(z, gen_labels)
+            validity = discriminator(fake_images, gen_labels)
+            g_loss = criterion(validity, real_labels)
+            g_optimizer.zero_grad()
+            g_loss.backward()
+            g_optimizer.step()
+
+            if (i + 1) % print_every == 0:
+                # D(G(z)): the discriminator's score of the fakes (the listing printed -fake_images.mean())
+                print('Epoch [{}/{}], Step [{}/{}], d_loss: {:.4f}, g_loss: {:.4f}, D(x): {:.2f}, D(G(z)): {:.2f}'
+                      .format(epoch, num_epochs, i + 1, total_step, d_loss.item(), g_loss.item(),
+                              real_validity.mean().item(), fake_validity.mean().item()))
+            if run.step(d_loss, g_loss, real_validity.mean(), fake_validity.mean(), -fake_images.mean()):
+                break  # plumbing above: history (with the listing's quantity), progress, --max-steps
+
+        # Save the real images once, the generated ones after every epoch
+        if (epoch + 1) == 1:
+            save_image(gan.denorm(real_images.view(-1, 1, 28, 28)), os.path.join(sample_dir, 'real_images.png'))
+        save_image(gan.denorm(fake_images.view(-1, 1, 28, 28)),
+                   os.path.join(sample_dir, 'fake_images-{}.png'.format(epoch + 1)))
+
+    # Save the weights
+    weights = os.path.join(args.out, "weights")
+    training.save_weights(generator.state_dict(), os.path.join(weights, 'cgan_G.ckpt'))  # CPU tensors
+    training.save_weights(discriminator.state_dict(), os.path.join(weights, 'cgan_D.ckpt'))
+
+
+# Images of the class you ask for: one class per row (row r is class r), and the listing's generate_digit
+def class_grid(generator, z, names, out):
+    labels = torch.arange(class_num, device=z.device).repeat_interleave(class_num)  # 0,0,...,1,1,...
+    with torch.no_grad():
+        images = gan.denorm(generator(z, labels)).cpu()
+    tiles = images.view(class_num, class_num, 28, 28).permute(0, 2, 1, 3).reshape(28 * class_num, 28 * class_num)
+    fig, ax = plt.subplots(figsize=(7.5, 7))
+    ax.imshow(tiles.numpy(), cmap="gray")
+    ax.set_yticks([28 * r + 14 for r in range(class_num)], names)
+    ax.set_xticks([])
+    ax.set(ylabel="label y given to G(z|y)", title="CGAN: row r is generated for class r (fresh z in each column)")
+    return save_figure(fig, out, "fig8-9b_cgan_class_grid.png")
+
+
+def generate_digit(generator, digit, out):
+    z = torch.randn(1, z_size, device=next(generator.parameters()).device)
+    label = torch.tensor([digit], device=z.device)
+    with torch.no_grad():
+        img = gan.denorm(generator(z, label))
+    path = os.path.join(out, f"cgan_digit_{digit}.png")
+    save_image(img.view(1, 1, 28, 28), path)
+    print(f"Figure: {path}")
+
+
+# Fig 8-9: the architecture, drawn from the networks' own layer sizes
+def architecture_figure(generator, discriminator, out):
+    def sizes(net):
+        return " → ".join([str(net.model[0].in_features)] + [str(m.out_features) for m in net.model
+                                                              if isinstance(m, nn.Linear)])
+    fig, ax = plt.subplots(figsize=(10, 4.2))
+    ax.set(xlim=(0, 10), ylim=(0, 4.2))
+    ax.axis("off")
+    boxes = {"z": (0.2, 2.9, f"noise z\n({z_size}-D)"), "yg": (0.2, 1.9, f"label y\nEmbedding({class_num}, {class_num})"),
+             "G": (2.8, 2.4, f"G(z|y)\n{sizes(generator)}\nLeakyReLU(0.2), Tanh"),
+             "x": (5.6, 3.3, "real image x\n(784 pixels)"), "fake": (5.6, 2.2, "G(z|y)\n(784 pixels)"),
+             "yd": (5.6, 1.1, f"label y\nEmbedding({class_num}, {class_num})"),
+             "D": (8.0, 2.2, f"D(x|y)\n{sizes(discriminator)}\nDropout(0.4), Sigmoid")}
+    for x, y, text in boxes.values():
+        ax.text(x, y, text, ha="left", va="center", fontsize=8.5, bbox=dict(boxstyle="round", fc="#eef", ec="#446"))
+    for (x0, y0), (x1, y1) in [((1.5, 2.9), (2.75, 2.5)), ((1.9, 1.9), (2.75, 2.3)), ((5.0, 2.4), (5.55, 2.2)),
+                               ((6.9, 3.3), (7.95, 2.35)), ((6.9, 2.2), (7.95, 2.2)), ((7.35, 1.1), (7.95, 2.05))]:
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", color="#446"))
+    ax.text(9.2, 1.3, "real (1)\nor fake (0)?", ha="center", fontsize=8.5)
+    ax.set_title("Fig 8-9  CGAN: the label y conditions both the generator and the discriminator")
+    return save_figure(fig, out, "fig8-9_cgan_architecture.png")
+
+
+def listing_quantity_line(history, steps_per_epoch):
+    """One line: what the listing printed as D(G(z)) at this run's last printed step, beside the book's."""
+    last = (len(history) // print_every) * print_every - 1
+    if last < 0:
+        return "The listing's D(G(z)) column: no printed step in this run"
+    book_value = book.book_run("cgan")[-1][-1]
+    return (f"The listing's D(G(z)) column (minus the mean pixel of the fakes, not a score) at the last printed "
+            f"step: {history[last, 4]:.2f} in this run, {book_value:.2f} in the book's")
+
+
+def checkpoint_path(out):
+    return os.path.join(out, "weights", "cgan.pt")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    device = torch_device(args.device)
+    seed_torch(args.seed)
+    data_loader = load_data(args, device)
+    generator, discriminator, criterion, d_optimizer, g_optimizer = build(args, device)
+    fixed_z = torch.randn(class_num * class_num, z_size, device=device)
+    with training.Run(args, "cgan", checkpoint_path(args.out), len(data_loader), first_epoch=0,
+                      G=generator, D=discriminator, g_optimizer=g_optimizer, d_optimizer=d_optimizer,
+                      fixed_z=fixed_z) as run:
+        train(args, generator, discriminator, criterion, d_optimizer, g_optimizer, data_loader, run)
+        history = run.losses()
+        print(listing_quantity_line(history, len(data_loader)))
+        compare.report("cgan", book.parse("cgan", "\n".join(run.lines))[0], None, args.dataset, args.epochs)
+    generator.eval()
+    architecture_figure(generator, discriminator, args.out)
+    class_grid(generator, fixed_z, CLASS_NAMES[args.dataset], args.out)
+    if args.digit is not None:
+        generate_digit(generator, args.digit, args.out)
+    gan.training_curves(history, len(data_loader), args.out, "cgan_training_curves.png", "CGAN",
+                        extra=("minus the mean pixel of the fakes (the listing's 'D(G(z))')", history[:, 4]))
+    print(f"Weights: {os.path.join(args.out, 'weights')}/cgan_G.ckpt, cgan_D.ckpt")
+    return {"history": history, "generator": generator}
+
+
+if __name__ == "__main__":
+    main()

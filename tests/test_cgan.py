@@ -1,0 +1,104 @@
+"""ch08_generative/cgan.py (8.5): the book's printout, files and figures, determinism, resume, and
+that the label really conditions the generator."""
+import re
+
+import pytest
+import torch
+
+import cgan
+from conftest import BLOB_CENTRES
+from dlbook import book, compare
+from dlbook.figures import plt
+
+BOOK_LINE = re.compile(r"Epoch \[\d+/\d+\], Step \[\d+/\d+\], d_loss: \d+\.\d{4}, g_loss: \d+\.\d{4}, "
+                       r"D\(x\): \d\.\d\d, D\(G\(z\)\): \d\.\d\d")
+
+
+def run(capsys, *argv):
+    result = cgan.main(["--device", "cpu", *map(str, argv)])
+    return capsys.readouterr().out, result
+
+
+@pytest.fixture
+def small(synthetic_idx, tmp_path, monkeypatch):
+    """Synthetic data (200 train images: 4 steps of 50) and a line printed every 2 steps."""
+    monkeypatch.setattr(cgan, "print_every", 2)
+    root = synthetic_idx("mnist", n_train=200, n_test=20)
+    return ["--data-dir", root, "--batch-size", 50, "--out", tmp_path / "out"]
+
+
+def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_path):
+    out, result = run(capsys, *small, "--epochs", 2, "--digit", 3)
+    lines = [line for line in out.splitlines() if line.startswith("Epoch")]
+    assert len(lines) == 4 and all(BOOK_LINE.fullmatch(line) for line in lines)
+    assert lines[0].startswith("Epoch [0/2], Step [2/4]")
+    # the last line's D(G(z)) is the discriminator's score; the listing's quantity is said apart
+    assert float(lines[-1][-4:]) == pytest.approx(result["history"][-1, 3].item(), abs=0.006)
+    listing = re.search(r"^The listing's D\(G\(z\)\) column .*: (-?\d\.\d\d) in this run, 0\.75 in the book's$",
+                        out, re.M)
+    assert listing and float(listing[1]) == pytest.approx(-result["history"][-1, 4].item() * -1, abs=0.006)
+    assert re.search(r"^Book check: .*", out, re.M)
+    out_dir = tmp_path / "out"
+    for name in ["cgan_samples/real_images.png", "cgan_samples/fake_images-2.png", "fig8-9_cgan_architecture.png",
+                 "fig8-9b_cgan_class_grid.png", "cgan_digit_3.png", "cgan_training_curves.png"]:
+        assert plt.imread(out_dir / name).std() > 0.01, name
+    G = cgan.Generator()
+    G.load_state_dict(torch.load(out_dir / "weights" / "cgan_G.ckpt", weights_only=True))
+    assert G(torch.zeros(2, cgan.z_size), torch.tensor([0, 9])).shape == (2, 28, 28)
+    assert result["history"].shape == (8, 5)
+
+
+def test_same_seed_same_lines_another_seed_other_lines(capsys, small):
+    first, _ = run(capsys, *small, "--epochs", 1)
+    second, _ = run(capsys, *small, "--epochs", 1)
+    other, _ = run(capsys, *small, "--epochs", 1, "--seed", 1)
+    assert first == second and first != other
+
+
+def test_resume_prints_what_an_uninterrupted_run_prints(capsys, small):
+    whole, _ = run(capsys, *small, "--epochs", 3)
+    run(capsys, *small, "--epochs", 3, "--max-steps", 4)
+    resumed, _ = run(capsys, *small, "--epochs", 3, "--resume")
+    later = [line for line in whole.splitlines() if line.startswith(("Epoch [1", "Epoch [2", "The listing"))]
+    assert [line for line in resumed.splitlines() if line.startswith(("Epoch", "The listing"))] == later
+
+
+def blob_class(images):
+    """The class whose blob centre is brightest: the rule the synthetic data were made by."""
+    images = images.view(-1, 28, 28)
+    scores = torch.stack([images[:, r - 2:r + 3, c - 2:c + 3].mean(dim=(1, 2)) for r, c in BLOB_CENTRES], 1)
+    return scores.argmax(1)
+
+
+def test_images_generated_for_class_r_look_like_class_r(capsys, synthetic_idx, tmp_path):
+    root = synthetic_idx("mnist", n_train=2000, n_test=20)
+    _, result = run(capsys, "--data-dir", root, "--batch-size", 50, "--epochs", 8, "--lr", 1e-3,
+                    "--out", tmp_path)
+    G = result["generator"]
+    labels = torch.arange(10).repeat_interleave(30)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        images = cgan.gan.denorm(G(torch.randn(len(labels), cgan.z_size), labels))
+    hits = (blob_class(images) == labels).float().mean().item()
+    assert hits > 0.5  # chance is 0.1
+
+
+def test_the_rule_reads_the_synthetic_classes():
+    """The rule above is right on the real synthetic images, so a low score means G, not the rule."""
+    import numpy as np
+    from conftest import _blob_images
+    labels = np.arange(100) % 10
+    images = torch.from_numpy(_blob_images(labels, np.random.default_rng(0))).float() / 255
+    assert (blob_class(images) == torch.from_numpy(labels)).all()
+
+
+def test_the_books_cgan_run_is_read_back_and_judged():
+    records = book.book_run("cgan")
+    assert len(records) == 150 and records[-1] == (49, 600, 1.0445, 1.2416, 0.66, 0.75)
+    _, verdict = compare.judge("cgan", records)
+    assert verdict.startswith("Book check: within the book's range at epoch 49 of 50")
+    diverged = [(e, s, 0.001, 30.0, 1.0, 0.0) for e, s, *_ in records]
+    assert "discriminator won" in compare.judge("cgan", diverged)[1]
+    # its D(G(z)) column is minus a mean pixel, not a score: the verdict does not judge cgan.py's by it
+    scores = [(e, s, d, g, x, 0.05) for e, s, d, g, x, _ in records]
+    assert "within" in compare.judge("cgan", scores)[1]
