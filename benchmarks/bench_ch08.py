@@ -1,6 +1,6 @@
 """Seconds per epoch: the book's listings (ch08_generative/listings/) against ch08_generative/, in one run.
 
-    python benchmarks/bench_ch08.py --dataset fashion-mnist [--epochs 3] [--device cuda] [--models vae gan]
+    python benchmarks/bench_ch08.py --dataset fashion-mnist [--epochs 3] [--device cuda] [--models vae gan cgan]
 
 For each model: one untimed warm-up epoch of each (CUDA start-up, allocator, kernel choice), then
 --epochs timed epochs of each, alternating so a slow spell of a shared machine hits both alike;
@@ -24,7 +24,8 @@ from dlbook.paths import load_script as load
 
 
 MODELS = {"vae": ("ch08_generative/vae.py", "ch08_generative/listings/vae_listing.py"),
-          "gan": ("ch08_generative/gan.py", "ch08_generative/listings/gan_listing.py")}
+          "gan": ("ch08_generative/gan.py", "ch08_generative/listings/gan_listing.py"),
+          "cgan": ("ch08_generative/cgan.py", "ch08_generative/listings/cgan_listing.py")}
 
 
 def sync(device):
@@ -60,7 +61,7 @@ def our_epoch(name, args, device, tmp):
                                   "--out", tmp, "--seed", str(args.seed)])
     loader = script.load_data(our_args, device)
     nets = script.build(our_args, device)
-    state = {"fixed_noise": torch.zeros(100, script.latent_size, device=device)} if name == "gan" else {}
+    state = {"fixed_noise": torch.zeros(100, script.latent_size, device=device)} if name == "gan" else {}  # gan.py's grids
 
     def epoch():
         with training.Run(our_args, name, Path(tmp) / f"{name}.pt", len(loader), **state) as run:

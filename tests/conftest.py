@@ -14,15 +14,13 @@ def _write_idx(path, array):
         f.write(header + array.astype(np.uint8).tobytes())
 
 
-BLOB_CENTRES = [(9 + 10 * (k // 5), 4 + 5 * (k % 5)) for k in range(10)]  # (row, column) of class k's blob
-
-
 def _blob_images(labels, rng):
     """28x28 images with a bright blob whose place depends on the label, over faint noise."""
     ys, xs = np.mgrid[0:28, 0:28]
+    centres = [(9 + 10 * (k // 5), 4 + 5 * (k % 5)) for k in range(10)]
     images = rng.uniform(0, 60, size=(len(labels), 28, 28))
     for i, label in enumerate(labels):
-        cy, cx = BLOB_CENTRES[label] + rng.normal(0, 0.7, size=2)
+        cy, cx = centres[label] + rng.normal(0, 0.7, size=2)
         images[i] += 220 * np.exp(-((ys - cy) ** 2 + (xs - cx) ** 2) / (2 * 2.5 ** 2))
     return np.clip(images, 0, 255).astype(np.uint8)
 

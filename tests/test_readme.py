@@ -1,0 +1,37 @@
+"""The README against the code: its links to the listing lines land on whole blocks that start at a
+book-step comment, and every chapter script's docstring names its book section."""
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+LINKS = re.findall(r"\]\((ch08_generative/\w+\.py)#L(\d+)-L(\d+)\)", README)
+
+
+def test_there_are_line_links_for_each_listing_script():
+    assert {path for path, _, _ in LINKS} == {"ch08_generative/vae.py", "ch08_generative/gan.py",
+                                              "ch08_generative/cgan.py"}
+
+
+@pytest.mark.parametrize("path,first,last", LINKS)
+def test_each_link_covers_a_whole_block_from_its_comment(path, first, last):
+    lines = (ROOT / path).read_text().splitlines()
+    first, last = int(first), int(last)
+    assert lines[first - 1].startswith("# "), f"{path}#L{first} is not a section comment: {lines[first - 1]!r}"
+    assert lines[last - 1].strip(), f"{path}#L{last} is blank"
+    assert last == len(lines) or not lines[last].strip(), f"{path}#L{last} ends inside a block"
+
+
+def test_the_training_loop_links_hold_the_books_print_line():
+    for path, first, last in LINKS:
+        block = "\n".join((ROOT / path).read_text().splitlines()[int(first) - 1:int(last)])
+        if "for epoch in" in block:
+            assert re.search(r"print\(['\"]Epoch ?\[", block), path
+
+
+@pytest.mark.parametrize("script", sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("ch0[68]_*/*.py")))
+def test_each_script_names_its_book_section(script):
+    doc = (ROOT / script).read_text().split('"""')[1]
+    assert re.match(r"\d\.\d(\.\d)?", doc), f"{script}: the docstring should start with the book section"
