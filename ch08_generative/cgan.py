@@ -18,7 +18,7 @@ import torch.nn as nn
 import gan  # 8.3's training-curves figure
 from dlbook import book, cli, compare, training
 from dlbook.device import torch_device
-from dlbook.figures import plt, save_figure
+from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
 from dlbook.training import save_image  # torchvision's save_image, written atomically
 
@@ -188,7 +188,7 @@ def generate_digit(generator, digit, out):
         img = gan.denorm(generator(z, label))
     path = os.path.join(out, f"cgan_digit_{digit}.png")
     save_image(img.view(1, 1, 28, 28), path)
-    print(f"Figure: {path}")
+    show(path)
 
 
 # Fig 8-9: the architecture, drawn from the networks' own layer sizes
@@ -254,4 +254,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

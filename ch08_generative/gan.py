@@ -13,7 +13,7 @@ import torch.nn as nn
 
 from dlbook import book, cli, compare, training
 from dlbook.device import torch_device
-from dlbook.figures import plt, save_figure
+from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
 from dlbook.training import save_image  # torchvision's save_image, written atomically
 
@@ -178,7 +178,7 @@ def samples_figure(G, fixed_noise, out):
     with torch.no_grad():
         path = os.path.join(out, "fig8-7_gan_samples.png")
         save_image(denorm(G(fixed_noise)).view(-1, 1, 28, 28), path, nrow=10)
-    print(f"Figure: {path}")
+    show(path)
 
 
 def training_curves(history, steps_per_epoch, out, name="gan_training_curves.png", title="GAN", extra=None):
@@ -224,4 +224,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from dlbook import book, cli, compare, training
 from dlbook.device import torch_device
-from dlbook.figures import plt, save_figure
+from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
 from dlbook.training import save_image  # torchvision's save_image, written atomically
 
@@ -132,7 +132,7 @@ def reconstruction_figure(model, x_test, out):
         x_concat = torch.cat([x.view(-1, 1, 28, 28), x_reconst.view(-1, 1, 28, 28)], dim=3)
     path = os.path.join(out, f"fig8-4_vae_reconstruction{suffix(model.fc2.out_features)}.png")
     save_image(x_concat, path)
-    print(f"Figure: {path}")
+    show(path)
 
 
 # (8) New images decoded from points z of the latent space (Fig 8-5)
@@ -142,7 +142,7 @@ def samples_figure(model, out):
         images = model.decode(z).view(-1, 1, 28, 28)
     path = os.path.join(out, f"fig8-5_vae_samples{suffix(model.fc2.out_features)}.png")
     save_image(images, path)
-    print(f"Figure: {path}")
+    show(path)
 
 
 # Beyond the book: the loss curves, and the loss per image over whole splits
@@ -218,4 +218,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

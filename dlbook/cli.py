@@ -18,6 +18,10 @@ def run(main):
     killed by SIGPIPE (128 + 13), and point stdout at /dev/null so Python's own flush at exit
     cannot raise it again.
     """
+    from .figures import in_notebook
+
+    if in_notebook():  # a notebook cell: no exit, the kernel goes on
+        return main()
     try:
         status = main()
         sys.stdout.flush()

@@ -14,5 +14,22 @@ def save_figure(fig, out, name):
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
     plt.close(fig)
+    return show(path)
+
+
+def in_notebook():
+    """True inside a Jupyter kernel (the notebooks beside the scripts), False in a terminal."""
+    import sys
+
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    return shell is not None and "IPKernelApp" in shell.config
+
+
+def show(path):
+    """Say where a figure was written; in a notebook, also show it inline."""
     print(f"Figure: {path}")
+    if in_notebook():
+        from IPython.display import Image, display
+
+        display(Image(filename=str(path)))
     return path

@@ -1,0 +1,115 @@
+"""The notebooks beside the chapter scripts, generated from them: `python -m dlbook.notebooks`.
+
+A script is the one source. Its notebook (vae.py -> vae.ipynb, in the same folder) is: a title
+cell (the book's section, in Chinese and English, and the script's docstring); a first code cell
+where one line switches to the quick setting of `reproduce.py --quick`; then the script's own
+lines, cut into cells at its section comments, each under a markdown cell with the book's heading
+(Chinese and English). The last cell is the script's `if __name__ == "__main__":` line, which runs
+it; figures show inline and are written to figures/ as from the terminal. Committed without
+outputs; `--check` (and the test suite) fails when a script changed and its notebook was not
+regenerated.
+"""
+import argparse
+import json
+import re
+import sys
+
+from .paths import REPO_ROOT, load_script
+
+SCRIPTS = ["ch06_feedforward/perceptron.py", "ch06_feedforward/xor_tensorflow.py",
+           "ch06_feedforward/backprop_manual.py", "ch06_feedforward/keras_mlp.py",
+           "ch08_generative/vae.py", "ch08_generative/gan.py", "ch08_generative/vae_vs_gan.py",
+           "ch08_generative/cgan.py", "ch08_generative/dcgan.py"]
+
+# The book's own section titles and step headings (Chinese), keyed by the start of the script's
+# section comment; the English heading is the comment itself.
+TITLES = {"perceptron": "6.4.1 神经元结构 · 6.4.2 感知机的局限 · 6.4.3 多层神经网络",
+          "xor_tensorflow": "6.4.4 实例:用TensorFlow实现XOR",
+          "backprop_manual": "6.4.5 反向传播算法",
+          "keras_mlp": "6.5 实例:用keras构建深度学习架构",
+          "vae": "8.1 用变分自编码器生成图像",
+          "gan": "8.2 GAN简介 · 8.3 用GAN生成图像",
+          "vae_vs_gan": "8.4 VAE与GAN的异同",
+          "cgan": "8.5 CGAN、DCGAN简介",
+          "dcgan": "8.5 CGAN、DCGAN简介"}
+HEADINGS = {
+    "perceptron": {"---- 6.4.1": "6.4.1 神经元结构", "---- 6.4.2": "6.4.2 感知机的局限",
+                   "---- 6.4.3": "6.4.3 多层神经网络", "---- Figures": "图6-26 异或问题示意图 · 图6-28 整流线性激活函数(ReLU)图形"},
+    "xor_tensorflow": {"(1)": "(1)明确输入数据、目标数据", "(2)": "(2)确定网络架构 (3)确定几个函数",
+                       "(4)": "(4)初始化权重和偏移量等参数", "(5)": "(5)循环迭代 (6)最后打印输出"},
+    "backprop_manual": {"---- Part 1": "单个神经元:前向传播,反向传播", "---- Part 2": "多层神经网络:计算总误差,反向传播"},
+    "keras_mlp": {"(1)": "数据", "(2)": "模型"},
+    "vae": {"(1)": "(1)导入必要的包", "(2)": "(2)定义一些超参数", "(3)": "(3)对数据集进行预处理",
+            "(4)": "(4)构建AVE模型", "(5)": "(5)选择GPU及优化器", "(6)": "(6)训练模型,同时保存原图像与随机生成的图像",
+            "(7)": "(7)展示原图像及重构图像 (图8-4 AVE构建图片)", "(8)": "(8)显示由潜在空间点Z生成的新图像 (图8-5 AVE新图片)"},
+    "gan": {"8.3.1": "8.3.1 判别器", "8.3.2": "8.3.2 生成器", "8.3.3": "8.3.3 训练模型",
+            "8.3.4": "8.3.4 可视化结果 (图8-7 GAN的新图片)"},
+    "vae_vs_gan": {"(2)": "图8-8 AVE得到的数据流形分布图"},
+    "cgan": {"Fig 8-9": "图8-9 CGAN架构图"},
+}
+SECTION = re.compile(r"^# (?:---- )?(\(\d\)|\d\.\d(?:\.\d)?|Fig \d-\d+|[A-Z][a-z]+)")
+
+
+def quick_flags(script):
+    """The flags of `reproduce.py --quick` for this script (its first run there)."""
+    reproduce = load_script("reproduce.py")
+    return next(list(run[4]) for run in reproduce.RUNS if run[1] == script)
+
+
+def cells(script, root=REPO_ROOT):
+    """[(kind, source)] of the notebook for `script` (a path relative to `root`)."""
+    name = script.rsplit("/", 1)[1][:-3]
+    text = (root / script).read_text()
+    doc, body = re.match(r'"""(.*?)"""\n(.*)', text, re.S).groups()
+    title = f"# {TITLES[name]}\n\n**{doc.splitlines()[0]}**\n\n" + "\n".join(doc.splitlines()[1:]).strip()
+    out = [("markdown", title + f"\n\nGenerated from `{name}.py` by `python -m dlbook.notebooks`: edit the script, "
+                                f"then regenerate. 由 `{name}.py` 生成;请修改脚本后重新生成。"),
+           ("code", f"# The book's settings; QUICK = True runs the short setting of `reproduce.py --quick`.\n"
+                    f"# 书中的设置;QUICK = True 为快速运行。\nQUICK = False\n\nimport sys\n\n"
+                    f"sys.argv = [{name + '.py'!r}] + ({quick_flags(script)!r} if QUICK else [])")]
+    chunk = []
+    for line, previous in zip(body.splitlines(), [""] + body.splitlines()):
+        starts = (line.startswith("# ") and not previous.strip()) or line.startswith('if __name__ == "__main__":')
+        if starts and any(s.strip() for s in chunk):
+            out.append(("code", "\n".join(chunk).strip("\n")))
+            chunk = []
+        if starts and SECTION.match(line):
+            heading = line[2:].strip("- ").strip()
+            key = next((k for k in HEADINGS.get(name, {}) if heading.startswith(k.lstrip("- "))), None)
+            zh = HEADINGS[name][key] if key else ""
+            out.append(("markdown", f"## {zh}\n\n{heading}" if zh else f"## {heading}"))
+        chunk.append(line)
+    out.append(("code", "\n".join(chunk).strip("\n")))
+    return out
+
+
+def notebook(script, root=REPO_ROOT):
+    """The notebook for `script` as nbformat 4 JSON text, without outputs."""
+    def cell(kind, source):
+        lines = source.splitlines(keepends=True)
+        base = {"cell_type": kind, "metadata": {}, "source": lines}
+        return {**base, "execution_count": None, "outputs": []} if kind == "code" else base
+    nb = {"cells": [cell(k, s) for k, s in cells(script, root)],
+          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                       "language_info": {"name": "python"}},
+          "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+def main(argv=None, root=REPO_ROOT):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if a notebook is not what its script makes")
+    args = parser.parse_args(argv)
+    stale = [s for s in SCRIPTS if not (root / s).with_suffix(".ipynb").exists()
+             or (root / s).with_suffix(".ipynb").read_text() != notebook(s, root)]
+    for script in stale:
+        if args.check:
+            print(f"{script[:-3]}.ipynb is out of date: run python -m dlbook.notebooks")
+        else:
+            (root / script).with_suffix(".ipynb").write_text(notebook(script, root))
+            print(f"wrote {script[:-3]}.ipynb")
+    return 1 if stale and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
