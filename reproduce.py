@@ -61,6 +61,12 @@ RUNS = [
         r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*"),
 ]
 
+# The book's own captions (Chinese, as printed: the book writes AVE for VAE), for the gallery.
+BOOK_CAPTIONS = {"Fig 6-26": "图6-26 异或问题示意图", "Fig 6-27": "图6-27 解决XOR问题的网络结构",
+                 "Fig 6-28": "图6-28 整流线性激活函数(ReLU)图形", "Fig 6-35": "图6-35 反向传播由隐含层再到权重w_1",
+                 "Fig 8-4": "图8-4 AVE构建图片", "Fig 8-5": "图8-5 AVE新图片", "Fig 8-7": "图8-7 GAN的新图片",
+                 "Fig 8-8": "图8-8 AVE得到的数据流形分布图", "Fig 8-9": "图8-9 CGAN架构图"}
+
 # Figure file -> (book figure, caption). Files the book has no figure for say "-".
 CAPTIONS = {
     "fig8-9_cgan_architecture.png": ("Fig 8-9", "CGAN: the label y conditions both G(z|y) and D(x|y); layer sizes from the model"),
@@ -171,6 +177,9 @@ def gallery(results, args):
         for path in re.findall(r"^Figure: (.+)$", text, re.M):
             path = Path(path)
             number, caption = CAPTIONS.get(path.name, ("-", path.stem))
+            book_caption = BOOK_CAPTIONS.get(number.replace("after ", ""))
+            if book_caption:  # the book's caption beside ours, so a search for 图8-7 finds it
+                caption = f"{caption} · {'参见' if number.startswith('after') else ''}{book_caption}"
             try:
                 rel = path.resolve().relative_to(args.out.resolve())
             except ValueError:

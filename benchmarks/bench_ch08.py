@@ -54,9 +54,9 @@ def listing_epoch(name, args, device, tmp):
     return lambda: listing.train(*nets, loader, tmp, num_epochs=1)
 
 
-def our_epoch(name, args, device, tmp):
-    """One epoch of our script's train(), as a function to time."""
-    script = load(MODELS[name][0])
+def our_epoch(name, args, device, tmp, module=None):
+    """One epoch of our script's train() (or of `module`, a variant of it), as a function to time."""
+    script = module or load(MODELS[name][0])
     our_args = script.parse_args(["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--epochs", "1",
                                   "--out", tmp, "--seed", str(args.seed)])
     loader = script.load_data(our_args, device)

@@ -34,7 +34,7 @@ def test_runs_logs_gallery_and_summary(tmp_path, capsys, monkeypatch):
     broken_log = (tmp_path / "logs" / "broken.log").read_text()
     assert "--- stderr ---" in broken_log and "error: argument --max-epochs" in broken_log
     gallery = (tmp_path / "README.md").read_text()
-    assert "## Fig 6-26: XOR: circles are 0, squares are 1" in gallery
+    assert "## Fig 6-26: XOR: circles are 0, squares are 1; no straight line separates them · 图6-26 异或问题示意图" in gallery
     assert "python reproduce.py --chapter 6 --quick --out" in gallery
     for image in re.findall(r"!\[.*?\]\((.+?)\)", gallery):
         assert (tmp_path / image).exists()
