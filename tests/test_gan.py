@@ -123,3 +123,19 @@ def test_real_fashion_mnist_smoke(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(gan, "print_every", 10)
     out, _ = run(capsys, "--dataset", "fashion-mnist", "--max-steps", 20, "--out", tmp_path)
     assert re.search(r"^Epoch \[0/200\], Step \[20/600\], d_loss: ", out, re.M)
+
+
+def test_the_curves_plot_the_runs_history(capsys, small, monkeypatch):
+    drawn = {}
+    real_save = gan.save_figure
+
+    def keep(fig, out, name):
+        drawn[name] = [[line.get_ydata().copy() for line in ax.lines] for ax in fig.axes]
+        return real_save(fig, out, name)
+
+    monkeypatch.setattr(gan, "save_figure", keep)
+    _, result = run(capsys, *small, "--epochs", 1)
+    losses, scores = drawn["gan_training_curves.png"]
+    history = result["history"].numpy()
+    assert [list(y) for y in losses] == [list(history[:, 0]), list(history[:, 1])]
+    assert [list(y) for y in scores] == [list(history[:, 2]), list(history[:, 3])]

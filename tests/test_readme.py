@@ -35,3 +35,11 @@ def test_the_training_loop_links_hold_the_books_print_line():
 def test_each_script_names_its_book_section(script):
     doc = (ROOT / script).read_text().split('"""')[1]
     assert re.match(r"\d\.\d(\.\d)?", doc), f"{script}: the docstring should start with the book section"
+
+
+def test_no_script_edits_sys_path():
+    """dlbook is installed (pip install -e .), so nothing needs sys.path edits or E402 excuses."""
+    offenders = [p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.py")
+                 if ".venv" not in p.parts and p.name != "test_readme.py"
+                 and re.search(r"sys\.path\.(insert|append)|sys\.path\[|noqa: E402", p.read_text())]
+    assert offenders == []
