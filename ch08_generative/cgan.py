@@ -196,20 +196,20 @@ def architecture_figure(generator, discriminator, out):
     def sizes(net):
         return " → ".join([str(net.model[0].in_features)] + [str(m.out_features) for m in net.model
                                                               if isinstance(m, nn.Linear)])
-    fig, ax = plt.subplots(figsize=(10, 4.2))
-    ax.set(xlim=(0, 10), ylim=(0, 4.2))
+    fig, ax = plt.subplots(figsize=(12, 4))
     ax.axis("off")
-    boxes = {"z": (0.2, 2.9, f"noise z\n({z_size}-D)"), "yg": (0.2, 1.9, f"label y\nEmbedding({class_num}, {class_num})"),
-             "G": (2.8, 2.4, f"G(z|y)\n{sizes(generator)}\nLeakyReLU(0.2), Tanh"),
-             "x": (5.6, 3.3, "real image x\n(784 pixels)"), "fake": (5.6, 2.2, "G(z|y)\n(784 pixels)"),
-             "yd": (5.6, 1.1, f"label y\nEmbedding({class_num}, {class_num})"),
-             "D": (8.0, 2.2, f"D(x|y)\n{sizes(discriminator)}\nDropout(0.4), Sigmoid")}
-    for x, y, text in boxes.values():
-        ax.text(x, y, text, ha="left", va="center", fontsize=8.5, bbox=dict(boxstyle="round", fc="#eef", ec="#446"))
-    for (x0, y0), (x1, y1) in [((1.5, 2.9), (2.75, 2.5)), ((1.9, 1.9), (2.75, 2.3)), ((5.0, 2.4), (5.55, 2.2)),
-                               ((6.9, 3.3), (7.95, 2.35)), ((6.9, 2.2), (7.95, 2.2)), ((7.35, 1.1), (7.95, 2.05))]:
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", color="#446"))
-    ax.text(9.2, 1.3, "real (1)\nor fake (0)?", ha="center", fontsize=8.5)
+    style = dict(ha="left", va="center", fontsize=9, bbox=dict(boxstyle="round", fc="#eef", ec="#446"))
+    box = {key: ax.text(x, y, text, transform=ax.transAxes, **style) for key, x, y, text in [
+        ("z", 0.0, 0.75, f"noise z\n({z_size}-D)"), ("yg", 0.0, 0.35, f"label y\nEmbedding({class_num}, {class_num})"),
+        ("G", 0.2, 0.55, f"G(z|y)\n{sizes(generator)}\nLeakyReLU(0.2), Tanh"),
+        ("x", 0.52, 0.85, "real image x\n(784 pixels)"), ("fake", 0.52, 0.55, "G(z|y)\n(784 pixels)"),
+        ("yd", 0.52, 0.2, f"label y\nEmbedding({class_num}, {class_num})"),
+        ("D", 0.66, 0.55, f"D(x|y)\n{sizes(discriminator)}\nDropout(0.4), Sigmoid"),
+        ("out", 0.9, 0.55, "real (1)\nor fake (0)?")]}
+    box["out"].set_bbox(dict(boxstyle="round", fc="white", ec="white"))
+    for source, target in [("z", "G"), ("yg", "G"), ("G", "fake"), ("x", "D"), ("fake", "D"), ("yd", "D"), ("D", "out")]:
+        ax.annotate("", xy=(0, 0.5), xycoords=box[target], xytext=(1, 0.5), textcoords=box[source],
+                    arrowprops=dict(arrowstyle="->", color="#446", shrinkA=2, shrinkB=2))
     ax.set_title("Fig 8-9  CGAN: the label y conditions both the generator and the discriminator")
     return save_figure(fig, out, "fig8-9_cgan_architecture.png")
 
