@@ -14,6 +14,13 @@ def _write_idx(path, array):
         f.write(header + array.astype(np.uint8).tobytes())
 
 
+def _level_images(labels, rng):
+    """28x28 images of one grey level per class (class k: 0.1 + 0.8 k/9) with slight noise: a
+    class any rule that reads the mean brightness can tell."""
+    levels = 0.1 + 0.8 * labels[:, None, None] / 9
+    return np.clip(255 * (levels + rng.normal(0, 0.03, size=(len(labels), 28, 28))), 0, 255).astype(np.uint8)
+
+
 def _blob_images(labels, rng):
     """28x28 images with a bright blob whose place depends on the label, over faint noise."""
     ys, xs = np.mgrid[0:28, 0:28]
@@ -27,7 +34,7 @@ def _blob_images(labels, rng):
 
 @pytest.fixture
 def synthetic_idx(tmp_path, monkeypatch):
-    """Factory fixture: synthetic_idx(dataset="mnist", n_train=256, n_test=64) -> data dir.
+    """Factory fixture: synthetic_idx(dataset="mnist", n_train=256, n_test=64, images=_blob_images) -> data dir.
 
     Writes the four gzipped IDX files of `dataset` under <data dir>/<dataset>/ (label-dependent
     blobs, so a classifier can learn them) and makes dlbook.data accept exactly those files: their
@@ -37,14 +44,14 @@ def synthetic_idx(tmp_path, monkeypatch):
 
     root = tmp_path / "synthetic-data"
 
-    def make(dataset="mnist", n_train=256, n_test=64):
+    def make(dataset="mnist", n_train=256, n_test=64, images=_blob_images):
         folder = root / dataset
         folder.mkdir(parents=True, exist_ok=True)
         rng = np.random.default_rng(0)
         md5 = {}
         for split, n in (("train", n_train), ("test", n_test)):
             labels = rng.permutation(np.arange(n) % 10).astype(np.uint8)
-            for kind, array in (("images", _blob_images(labels, rng)), ("labels", labels)):
+            for kind, array in (("images", images(labels, rng)), ("labels", labels)):
                 filename = data.FILES[split, kind]
                 _write_idx(folder / filename, array)
                 md5[filename] = {data.md5sum(folder / filename)}

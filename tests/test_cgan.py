@@ -86,3 +86,21 @@ def test_the_books_cgan_run_is_read_back_and_judged():
     # its D(G(z)) column is minus a mean pixel, not a score: the verdict does not judge cgan.py's by it
     scores = [(e, s, d, g, x, 0.05) for e, s, d, g, x, _ in records]
     assert "within" in compare.judge("cgan", scores)[1]
+
+
+def test_images_generated_for_class_r_look_like_class_r(capsys, synthetic_idx, tmp_path):
+    """Trained on images whose class is their grey level, G draws class r at level r more often
+    than chance (the rule: the nearest of the ten levels to the mean pixel)."""
+    from conftest import _level_images
+    root = synthetic_idx("mnist", n_train=10000, n_test=10, images=_level_images)
+    _, result = run(capsys, "--data-dir", root, "--batch-size", 50, "--lr", 2e-4, "--max-steps", 1000,
+                    "--out", tmp_path)
+    labels = torch.arange(10).repeat_interleave(100)
+    torch.manual_seed(1)
+    with torch.no_grad():
+        images = cgan.gan.denorm(result["generator"](torch.randn(len(labels), cgan.z_size), labels))
+    levels = 0.1 + 0.8 * torch.arange(10) / 9
+    drawn = (images.mean(dim=(1, 2))[:, None] - levels).abs().argmin(1)
+    hits = (drawn == labels).float().mean().item()
+    print(f"hits {hits:.3f}")
+    assert hits > 0.15  # chance is 0.10; 1,000 samples put chance's spread at 0.01
