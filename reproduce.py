@@ -65,7 +65,7 @@ RUNS = [
 BOOK_CAPTIONS = {"Fig 6-26": "图6-26 异或问题示意图", "Fig 6-27": "图6-27 解决XOR问题的网络结构",
                  "Fig 6-28": "图6-28 整流线性激活函数(ReLU)图形", "Fig 6-35": "图6-35 反向传播由隐含层再到权重w_1",
                  "Fig 8-4": "图8-4 AVE构建图片", "Fig 8-5": "图8-5 AVE新图片", "Fig 8-7": "图8-7 GAN的新图片",
-                 "Fig 8-8": "图8-8 AVE得到的数据流形分布图", "Fig 8-9": "图8-9 CGAN架构图"}
+                 "Fig 8-8": "图8-8 AVE得到的数据流形分布图", "Fig 8-9": "图8-9(CGAN架构)"}
 
 # Figure file -> (book figure, caption). Files the book has no figure for say "-".
 CAPTIONS = {
