@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from dlbook import book, cli, compare, training
+from dlbook import cli, compare, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
@@ -205,7 +205,7 @@ def main(argv=None):
               f"(reconst {test_nats[0]:.1f} + KL {test_nats[1]:.1f})")
         # Does this run match the book? The printed lines against the book's, with one verdict line.
         if args.z_dim == z_dim:
-            compare.report("vae", book.parse("vae", "\n".join(run.lines))[0], None, args.dataset, args.epochs)
+            compare.report("vae", run.lines, args.dataset, args.epochs)
         else:
             print(f"Book check: the book's VAE has a {z_dim}-D latent space; with --z-dim {args.z_dim} "
                   f"its numbers do not apply (no verdict)")

@@ -170,9 +170,9 @@ def _position(kind, records):
     return [r[0] - first + r[1] / steps for r in records]
 
 
-def report(kind, records, con, dataset="mnist", planned=None):
-    """What a script prints at the end of its run: the table and the verdict line."""
-    table, verdict = judge(kind, records, dataset, planned)
+def report(kind, lines, dataset="mnist", planned=None):
+    """What a script prints at the end of its run, from the lines it printed: the table and the verdict."""
+    table, verdict = judge(kind, book.parse(kind, "\n".join(lines))[0], dataset, planned)
     for line in table + [verdict]:
         print(line)
     return verdict
