@@ -66,7 +66,8 @@ def main():
             runs.append(epoch_means(kind, log))
             logs.append(log)
         result[kind] = {"relative": True, "metrics": book.METRICS[kind], "by_epoch": relative_spread(runs),
-                        "reference": {"dataset": args.dataset, "epochs": epochs, "lines": line_range(kind, logs)}}
+                        "reference": {"dataset": args.dataset, "lines": line_range(kind, logs),
+                                      "epochs": max(book.parse(kind, log.read_text())[1] for log in logs)}}
     # XOR: among the seeds of a 100-seed sweep that solve XOR, the spread of the loss at each printed step.
     xor = load_script("ch06_feedforward/xor_tensorflow.py")
     histories = [xor.run_xor(seed)[0] for seed in range(100)]
