@@ -85,11 +85,11 @@ def cells(script, root=REPO_ROOT):
 
 def notebook(script, root=REPO_ROOT):
     """The notebook for `script` as nbformat 4 JSON text, without outputs."""
-    def cell(kind, source):
+    def cell(i, kind, source):
         lines = source.splitlines(keepends=True)
-        base = {"cell_type": kind, "metadata": {}, "source": lines}
+        base = {"cell_type": kind, "id": f"cell-{i}", "metadata": {}, "source": lines}
         return {**base, "execution_count": None, "outputs": []} if kind == "code" else base
-    nb = {"cells": [cell(k, s) for k, s in cells(script, root)],
+    nb = {"cells": [cell(i, k, s) for i, (k, s) in enumerate(cells(script, root))],
           "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                        "language_info": {"name": "python"}},
           "nbformat": 4, "nbformat_minor": 5}
