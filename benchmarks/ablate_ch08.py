@@ -23,8 +23,6 @@ VARIANTS = [
     ("vae", "fused Adam", 'fused=device.type != "mps")', "fused=False)"),
     ("gan", "fused Adam", 'fused=device.type != "mps")', "fused=False)"),
     ("gan", ".detach() on the fakes", "outputs = D(fake_images.detach())", "outputs = D(fake_images)"),
-    ("cgan", ".detach() on the fakes", "discriminator(fake_images.detach(), gen_labels)",
-     "discriminator(fake_images, gen_labels)"),
 ]
 
 
