@@ -18,7 +18,7 @@ import torch.nn as nn
 import gan  # 8.3's training-curves figure
 from dlbook import book, cli, compare, training
 from dlbook.device import torch_device
-from dlbook.figures import plt, save_figure, show
+from dlbook.figures import plt, save_figure
 from dlbook.seed import seed_torch
 from dlbook.training import save_image  # torchvision's save_image, written atomically
 
@@ -181,14 +181,16 @@ def class_grid(generator, z, names, out):
     return save_figure(fig, out, "fig8-9b_cgan_class_grid.png")
 
 
-def generate_digit(generator, digit, out):
+def generate_digit(generator, digit, out, names):
     z = torch.randn(1, z_size, device=next(generator.parameters()).device)
     label = torch.tensor([digit], device=z.device)
     with torch.no_grad():
         img = gan.denorm(generator(z, label))
-    path = os.path.join(out, f"cgan_digit_{digit}.png")
-    save_image(img.view(1, 1, 28, 28), path)
-    show(path)
+    fig, ax = plt.subplots(figsize=(2.6, 2.9))  # one 28x28 image, drawn large enough to see
+    ax.imshow(img[0].cpu().numpy(), cmap="gray", vmin=0, vmax=1)
+    ax.set_title(f"G(z|y={digit}): {names[digit]}", fontsize=10)
+    ax.axis("off")
+    return save_figure(fig, out, f"cgan_digit_{digit}.png")
 
 
 # Fig 8-9: the architecture, drawn from the networks' own layer sizes
@@ -246,7 +248,7 @@ def main(argv=None):
     architecture_figure(generator, discriminator, args.out)
     class_grid(generator, fixed_z, CLASS_NAMES[args.dataset], args.out)
     if args.digit is not None:
-        generate_digit(generator, args.digit, args.out)
+        generate_digit(generator, args.digit, args.out, CLASS_NAMES[args.dataset])
     gan.training_curves(history, len(data_loader), args.out, "cgan_training_curves.png", "CGAN",
                         extra=("minus the mean pixel of the fakes (the listing's 'D(G(z))')", history[:, 4]))
     print(f"Weights: {os.path.join(args.out, 'weights')}/cgan_G.ckpt, cgan_D.ckpt")
