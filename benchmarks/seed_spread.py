@@ -2,7 +2,8 @@
 
     python benchmarks/seed_spread.py --dataset fashion-mnist --seeds 0 1 2 --vae-epochs 30 --gan-epochs 20 --cgan-epochs 10
 
-Runs vae.py, gan.py and cgan.py once per seed (logs under runs/seed_spread/), and xor_tensorflow.py's
+Runs vae.py, gan.py and cgan.py once per seed (logs under runs/seed_spread/; a log already there is
+reused, which is how the 50-epoch CGAN run stands in for seed 0), and xor_tensorflow.py's
 100-seed sweep, then writes dlbook/book_runs/seed_spread.json: for each epoch, the spread
 (max - min over seeds) of each printed quantity's epoch mean, relative to its mean, so that a
 spread measured on Fashion-MNIST (what this machine has) can be applied to the book's MNIST numbers;
