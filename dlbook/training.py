@@ -87,6 +87,8 @@ class Run:
         self.steps_per_epoch, self.first_epoch, self.check, self.state = steps_per_epoch, first_epoch, check, state
         self.start_epoch = self.epochs_saved = self.steps = 0
         self.history = None  # [step, value] on the device; read back only at the end of each epoch
+        self._offset = 0  # the first step the history holds (resumed runs start after the saved epochs)
+        self._earlier = torch.empty(0)  # the saved epochs' history, from the checkpoint
         self.stopped = False
 
     # --- set-up and tear-down -------------------------------------------------------------------
@@ -148,9 +150,6 @@ class Run:
         return torch.cat([self._earlier, done]) if len(self._earlier) else done
 
     # --- checkpoints ----------------------------------------------------------------------------
-    _offset = 0
-    _earlier = torch.empty(0)
-
     def _save(self, epochs_done):
         saved = {key: value.state_dict() if hasattr(value, "state_dict") else value
                  for key, value in self.state.items()}
