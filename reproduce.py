@@ -47,25 +47,32 @@ RUNS = [
         r"^iteration: \d+, .*", seeded=False),
     Run("keras_mlp", "ch06_feedforward/keras_mlp.py", "6.5", [], ["--epochs", "2"], True,
         r"^Test accuracy: .*"),
+    # The 2-D VAE (Fig 8-8) first: autoencoder.py sets its own 2-D model beside it.
+    Run("vae_z2", "ch08_generative/vae.py", "8.1.1, 8.4", ["--z-dim", "2"], ["--z-dim", "2", "--epochs", "2"], True,
+        r"^Per-image loss.*"),
+    Run("autoencoder", "ch08_generative/autoencoder.py", "8.1.1", [], ["--epochs", "2"], True,
+        r"^Reconstruction loss .*|^Share of N.*"),
     Run("vae", "ch08_generative/vae.py", "8.1", [], ["--epochs", "2"], True,
         r"^Per-image loss.*|^Book check: .*"),
     Run("gan", "ch08_generative/gan.py", "8.2-8.3", [], ["--epochs", "2"], True,
         r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*|^Book check: .*"),
-    Run("vae_z2", "ch08_generative/vae.py", "8.4", ["--z-dim", "2"], ["--z-dim", "2", "--epochs", "2"], True,
-        r"^Per-image loss.*"),
     Run("vae_vs_gan", "ch08_generative/vae_vs_gan.py", "8.4", [], ["--epochs", "2", "--quick-epochs", "1"], True,
         r"^Loaded .*|^No saved .*"),
     Run("cgan", "ch08_generative/cgan.py", "8.5", ["--digit", "8"], ["--epochs", "2", "--digit", "8"], True,
         r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*|^The listing's .*|^Book check: .*"),
     Run("dcgan", "ch08_generative/dcgan.py", "8.5", [], ["--epochs", "1"], True,
         r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*"),
+    # Last: it measures every generator the runs above saved.
+    Run("evaluate", "ch08_generative/evaluate.py", "8.4", [], ["--classifier-epochs", "1", "--samples", "2000"], True,
+        r"^Classifier test accuracy: .*|^8\.4 'GAN.*|^8\.4 'the VAE.*"),
 ]
 
 # The book's own captions (Chinese, as printed: the book writes AVE for VAE), for the gallery.
 BOOK_CAPTIONS = {"Fig 6-26": "图6-26 异或问题示意图", "Fig 6-27": "图6-27 解决XOR问题的网络结构",
                  "Fig 6-28": "图6-28 整流线性激活函数(ReLU)图形", "Fig 6-35": "图6-35 反向传播由隐含层再到权重w_1",
                  "Fig 8-4": "图8-4 AVE构建图片", "Fig 8-5": "图8-5 AVE新图片", "Fig 8-7": "图8-7 GAN的新图片",
-                 "Fig 8-8": "图8-8 AVE得到的数据流形分布图", "Fig 8-9": "图8-9(CGAN架构)"}
+                 "Fig 8-8": "图8-8 AVE得到的数据流形分布图",
+                 "Fig 8-1": "图8-1 自编码器架构图", "Fig 8-9": "图8-9(CGAN架构)"}
 
 # Figure file -> (book figure, caption). Files the book has no figure for say "-".
 CAPTIONS = {
@@ -94,6 +101,10 @@ CAPTIONS = {
     "gan_training_curves.png": ("-", "GAN: d_loss, g_loss, D(x) and D(G(z)) during training"),
     "fig8-8_vae_manifold.png": ("Fig 8-8", "The data manifold learned by a VAE with a 2-D latent space"),
     "fig8-8b_vae_vs_gan_samples.png": ("8.4", "VAE samples next to GAN samples"),
+    "fig8-1b_ae_vs_vae_codes.png": ("after Fig 8-1", "The test set's 2-D codes: plain autoencoder beside the 2-D VAE"),
+    "fig8-1c_ae_vs_vae_prior_samples.png": ("after Fig 8-1", "Both decoders given z ~ N(0, I): only the VAE's makes images"),
+    "fig8-1d_ae_vs_vae_interpolation.png": ("after Fig 8-1", "A straight walk between two test images' codes, decoded"),
+    "fig8-8c_generators_measured.png": ("after Fig 8-8", "8.4 measured: every saved generator against the test set"),
 }
 
 
@@ -185,6 +196,9 @@ def gallery(results, args):
             except ValueError:
                 rel = path
             rows += [f"## {number}: {caption}", "", f"![{caption}]({rel.as_posix()})", "",
+                     f"`{shlex.join(['python', *command(run, args)[1:]])}`", ""]
+        for path in re.findall(r"^Table: (.+)$", text, re.M):  # evaluate.py's measurements, as a table
+            rows += [f"## {run.section} measured: {Path(run.script).name}'s table", "", Path(path).read_text(),
                      f"`{shlex.join(['python', *command(run, args)[1:]])}`", ""]
     with atomic_path(args.out / "README.md") as tmp:
         tmp.write_text("\n".join(rows))

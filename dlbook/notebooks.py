@@ -18,8 +18,9 @@ from .paths import REPO_ROOT, load_script
 
 SCRIPTS = ["ch06_feedforward/perceptron.py", "ch06_feedforward/xor_tensorflow.py",
            "ch06_feedforward/backprop_manual.py", "ch06_feedforward/keras_mlp.py",
-           "ch08_generative/vae.py", "ch08_generative/gan.py", "ch08_generative/vae_vs_gan.py",
-           "ch08_generative/cgan.py", "ch08_generative/dcgan.py"]
+           "ch08_generative/autoencoder.py", "ch08_generative/vae.py", "ch08_generative/gan.py",
+           "ch08_generative/vae_vs_gan.py", "ch08_generative/cgan.py", "ch08_generative/dcgan.py",
+           "ch08_generative/evaluate.py"]
 
 # The book's own section titles and step headings (Chinese), keyed by the start of the script's
 # section comment; the English heading is the comment itself.
@@ -27,11 +28,13 @@ TITLES = {"perceptron": "6.4.1 神经元结构 · 6.4.2 感知机的局限 · 6.
           "xor_tensorflow": "6.4.4 实例:用TensorFlow实现XOR",
           "backprop_manual": "6.4.5 反向传播算法",
           "keras_mlp": "6.5 实例:用keras构建深度学习架构",
+          "autoencoder": "8.1.1 自编码器",
           "vae": "8.1 用变分自编码器生成图像",
           "gan": "8.2 GAN简介 · 8.3 用GAN生成图像",
           "vae_vs_gan": "8.4 VAE与GAN的异同",
           "cgan": "8.5 CGAN、DCGAN简介",
-          "dcgan": "8.5 CGAN、DCGAN简介"}
+          "dcgan": "8.5 CGAN、DCGAN简介",
+          "evaluate": "8.4 VAE与GAN的异同"}
 HEADINGS = {
     "perceptron": {"---- 6.4.1": "6.4.1 神经元结构", "---- 6.4.2": "6.4.2 感知机的局限",
                    "---- 6.4.3": "6.4.3 多层神经网络", "---- Figures": "图6-26 异或问题示意图 · 图6-28 整流线性激活函数(ReLU)图形"},
@@ -44,6 +47,7 @@ HEADINGS = {
             "(7)": "(7)展示原图像及重构图像 (图8-4 AVE构建图片)", "(8)": "(8)显示由潜在空间点Z生成的新图像 (图8-5 AVE新图片)"},
     "gan": {"8.3.1": "8.3.1 判别器", "8.3.2": "8.3.2 生成器", "8.3.3": "8.3.3 训练模型",
             "8.3.4": "8.3.4 可视化结果 (图8-7 GAN的新图片)"},
+    "autoencoder": {"(1)": "8.1.1 自编码器 (图8-1 自编码器架构图)"},
     "vae_vs_gan": {"(2)": "图8-8 AVE得到的数据流形分布图"},
     "cgan": {"Fig 8-9": "图8-9(CGAN架构)"},
 }
@@ -51,9 +55,9 @@ SECTION = re.compile(r"^# (?:---- )?(\(\d\)|\d\.\d(?:\.\d)?|Fig \d-\d+|[A-Z][a-z
 
 
 def quick_flags(script):
-    """The flags of `reproduce.py --quick` for this script (its first run there)."""
-    reproduce = load_script("reproduce.py")
-    return next(list(run[4]) for run in reproduce.RUNS if run[1] == script)
+    """The flags of `reproduce.py --quick` for this script (its run of the same name, else its first)."""
+    runs = [run for run in load_script("reproduce.py").RUNS if run.script == script]
+    return list(next((run for run in runs if script.endswith(f"/{run.name}.py")), runs[0]).quick)
 
 
 def cells(script, root=REPO_ROOT):

@@ -10,6 +10,7 @@
 """
 import math
 import signal
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -99,7 +100,9 @@ class Run:
         total = self.args.epochs * self.steps_per_epoch
         if self.args.max_steps:
             total = min(total, self.args.max_steps)
-        self.console = Console(self.args.log, max(total - self.steps, 0), label=self.name, append=self.args.resume)
+        # Inside a script's own Console (evaluate.py's classifier), that one already writes --log.
+        log = None if isinstance(sys.stdout, Console) else self.args.log
+        self.console = Console(log, max(total - self.steps, 0), label=self.name, append=self.args.resume)
         self.console.__enter__()
         return self
 

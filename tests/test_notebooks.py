@@ -28,6 +28,12 @@ def test_editing_one_line_of_a_script_makes_the_check_fail(tmp_path, capsys):
     assert "ch08_generative/vae.ipynb is out of date" in capsys.readouterr().out
 
 
+def test_quick_flags_are_the_scripts_own_run_not_a_variant():
+    # reproduce.py runs vae.py twice (the 2-D VAE first); vae.ipynb's quick setting is vae.py's own.
+    assert notebooks.quick_flags("ch08_generative/vae.py") == ["--epochs", "2"]
+    assert notebooks.quick_flags("ch08_generative/vae_vs_gan.py") == ["--epochs", "2", "--quick-epochs", "1"]
+
+
 @pytest.mark.parametrize("script", notebooks.SCRIPTS)
 def test_the_code_cells_are_the_scripts_lines(script):
     nb = json.loads((REPO_ROOT / script).with_suffix(".ipynb").read_text())

@@ -1,0 +1,303 @@
+"""8.4 measured: which generator is better, in numbers: Fig 8-8c and a table.
+
+Section 8.4 says a VAE's latent space is continuous and a GAN's images are sharper (Fig 8-7 "clearly
+better than" Fig 8-5). This script measures both claims, and more, for every generator the chapter's
+scripts saved in --out/weights/ (vae.py, gan.py, cgan.py, dcgan.py), on 10,000 samples each against
+the 10,000 test images:
+    python ch08_generative/evaluate.py --dataset fashion-mnist    # after vae.py and gan.py
+
+Its features come from a small convolutional classifier trained here on the data set's training
+split (saved in --out/weights/ and reused), not from a downloaded network.
+"""
+import argparse
+import math
+import os
+from typing import Callable, NamedTuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import cgan
+import dcgan
+import gan
+import vae
+import vae_vs_gan
+from dlbook import cli, training
+from dlbook.console import Console
+from dlbook.device import torch_device
+from dlbook.figures import plt, save_figure
+from dlbook.paths import atomic_path
+from dlbook.seed import seed_torch
+
+classifier_epochs = 8
+batch_size = 128
+learning_rate = 1e-3
+WANTED_ACCURACY = {"mnist": 0.99, "fashion-mnist": 0.91}  # below this its features are too coarse to trust
+K = 3  # neighbours that set each point's radius for precision and recall (Kynkäänniemi et al., 2019)
+PATH_POINTS = 17  # points along each straight latent line, ends included
+
+
+def parse_args(argv=None):
+    parser = cli.make_parser(__doc__.splitlines()[0], dataset=True)
+    parser.add_argument("--samples", type=cli.positive_int, default=10_000,
+                        help="images drawn from each generator (default 10000, the test set's size)")
+    parser.add_argument("--paths", type=cli.positive_int, default=200,
+                        help="straight latent lines per generator for the smoothness measure (default 200)")
+    parser.add_argument("--classifier-epochs", type=cli.positive_int, default=classifier_epochs,
+                        help=f"epochs for the feature classifier when none is saved (default {classifier_epochs})")
+    parser.add_argument("--max-steps", type=cli.positive_int, help="cap on the classifier's training (smoke runs)")
+    parser.add_argument("--resume", action="store_true", help="continue the classifier's interrupted training")
+    return cli.parse_args(parser, argv)
+
+
+# (1) The feature network: a small CNN classifier, trained once per data set and reused
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(  # 1x28x28 -> 128 features, the space every measure below works in
+            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Flatten(), nn.Linear(64 * 7 * 7, 128), nn.ReLU())
+        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, 10))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def classifier_path(out, dataset):
+    return os.path.join(out, "weights", f"classifier_{dataset}.pt")
+
+
+def get_classifier(args, device):
+    model = Classifier().to(device)
+    path = classifier_path(args.out, args.dataset)
+    state = vae_vs_gan.saved(path, args.dataset)
+    if state and state["epoch"] >= args.classifier_epochs and not args.resume:
+        model.load_state_dict(state["model"])
+        print(f"Loaded the classifier from {path} ({state['epoch']} epochs)")
+    else:
+        print(f"Training the classifier for {args.classifier_epochs} epochs on {args.dataset}'s training split")
+        data_loader = training.DeviceDataLoader(training.load_mnist(args, device), batch_size, shuffle=True)
+        optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+        run_args = argparse.Namespace(**{**vars(args), "epochs": args.classifier_epochs, "batch_size": batch_size})
+        with training.Run(run_args, "classifier", path, len(data_loader), model=model, optimizer=optimizer) as run:
+            for epoch in run.epochs(args.classifier_epochs):
+                for x, y in data_loader:
+                    loss = F.cross_entropy(model(x), y)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    if run.step(loss):
+                        break
+    return model.eval()
+
+
+def features_and_logits(classifier, images, chunk=1000):
+    with torch.no_grad():
+        feats = [classifier.features(x) for x in images.split(chunk)]
+        return torch.cat(feats), torch.cat([classifier.head(f) for f in feats])
+
+
+# (2) The generators the chapter's scripts saved: each as decode(z, labels) -> images in [0, 1]
+class Generator(NamedTuple):
+    name: str
+    epochs: int
+    latent_size: int
+    decode: Callable
+
+
+def find_generators(args, device):
+    found = []
+
+    def load(name, path, build, key, latent_size, decode):
+        for folder in (args.out, args.out / "vae_vs_gan"):
+            state = vae_vs_gan.saved(path(folder), args.dataset)
+            if state:
+                model = build().to(device)
+                model.load_state_dict(state[key])
+                model.eval()
+                found.append(Generator(name, state["epoch"], latent_size, lambda z, y: decode(model, z, y)))
+                print(f"Found the {name}: {path(folder)} ({state['epoch']} epochs)")
+                return
+
+    load("VAE", lambda f: vae.weights_path(f, vae.z_dim), vae.VAE, "model", vae.z_dim,
+         lambda m, z, y: m.decode(z).view(-1, 1, 28, 28))
+    load("GAN", gan.checkpoint_path, gan.generator, "G", gan.latent_size,
+         lambda m, z, y: gan.denorm(m(z)).view(-1, 1, 28, 28))
+    load("CGAN", cgan.checkpoint_path, cgan.Generator, "G", cgan.z_size,
+         lambda m, z, y: gan.denorm(m(z, y)).view(-1, 1, 28, 28))
+    load("DCGAN", dcgan.checkpoint_path, dcgan.generator, "G", dcgan.latent_size,
+         lambda m, z, y: gan.denorm(m(z)))
+    if not found:
+        cli.fail(f"no trained generator for {args.dataset} in {args.out / 'weights'}: run "
+                 f"ch08_generative/vae.py and gan.py (and cgan.py, dcgan.py) with --dataset {args.dataset} first")
+    return found
+
+
+def sample(generator, n, device, chunk=1000):
+    """n images; the CGAN is asked for each class in turn, so its classes are balanced by design."""
+    with torch.no_grad():
+        z = torch.randn(n, generator.latent_size, device=device)
+        labels = torch.arange(n, device=device) % 10
+        return torch.cat([generator.decode(zc, yc) for zc, yc in zip(z.split(chunk), labels.split(chunk))])
+
+
+def latent_lines(generator, n_paths, device):
+    """Images along n_paths straight lines between two z ~ N(0, I): [n_paths * PATH_POINTS, 1, 28, 28]."""
+    with torch.no_grad():
+        ends = torch.randn(2, n_paths, 1, generator.latent_size, device=device)
+        t = torch.linspace(0, 1, PATH_POINTS, device=device)[None, :, None]
+        z = (ends[0] + t * (ends[1] - ends[0])).reshape(-1, generator.latent_size)
+        labels = (torch.arange(n_paths, device=device) % 10).repeat_interleave(PATH_POINTS)  # one class per line
+        return generator.decode(z, labels)
+
+
+# (3) The measures, each on features (or images) of samples against real test images
+def frechet_distance(a, b):
+    """|mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a S_b)^(1/2)) of two feature sets [n, d] (the FID formula)."""
+    a, b = a.double(), b.double()
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    s_a, s_b = torch.cov(a.T), torch.cov(b.T)
+    # tr (S_a S_b)^(1/2) = sum of sqrt(eigenvalues of S_a^(1/2) S_b S_a^(1/2)), a symmetric matrix
+    w, v = torch.linalg.eigh(s_a)
+    root_a = v @ torch.diag(w.clamp(min=0).sqrt()) @ v.T
+    cross = torch.linalg.eigvalsh(root_a @ s_b @ root_a).clamp(min=0).sqrt().sum()
+    return float((mu_a - mu_b).square().sum() + s_a.trace() + s_b.trace() - 2 * cross)
+
+
+def kth_neighbour_radius(x, k=K, chunk=2000):
+    """Distance from each point of x to its k-th nearest other point of x."""
+    return torch.cat([torch.cdist(xc, x).kthvalue(k + 1, dim=1).values for xc in x.split(chunk)])
+
+
+def inside_manifold(points, manifold, radii, chunk=2000):
+    """For each point: is it within the radius of at least one manifold point?"""
+    return torch.cat([(torch.cdist(pc, manifold) <= radii).any(dim=1) for pc in points.split(chunk)])
+
+
+def precision_recall(real, fake, k=K):
+    """Precision: share of fakes inside the real images' k-NN balls (are samples realistic?).
+    Recall: share of real images inside the fakes' k-NN balls (is the data's variety covered?)."""
+    precision = inside_manifold(fake, real, kth_neighbour_radius(real, k)).float().mean()
+    recall = inside_manifold(real, fake, kth_neighbour_radius(fake, k)).float().mean()
+    return float(precision), float(recall)
+
+
+def class_coverage(logits, classes=10):
+    """(entropy in bits of the predicted-class histogram, largest class share). log2(10) = 3.32 bits
+    is every class equally often; 0 is one class only: mode collapse."""
+    p = torch.bincount(logits.argmax(1), minlength=classes).double() / len(logits)
+    return float(-(p[p > 0] * p[p > 0].log2()).sum()), float(p.max())
+
+
+def sharpness(images):
+    """Mean image-gradient energy: squared differences of neighbouring pixels, per pixel pair."""
+    dx = images[..., :, 1:] - images[..., :, :-1]
+    dy = images[..., 1:, :] - images[..., :-1, :]
+    return float(dx.square().mean() + dy.square().mean())
+
+
+def path_unevenness(features):
+    """Features along lines [paths, points, d]: the coefficient of variation (std / mean) of the
+    feature distance between neighbouring points, averaged over lines. 0: the features change by
+    equal steps all along; large: still stretches, then jumps (holes or seams in the latent space)."""
+    steps = (features[:, 1:] - features[:, :-1]).norm(dim=2)
+    return float((steps.std(dim=1) / steps.mean(dim=1).clamp(min=1e-12)).mean())
+
+
+# (4) The table: one row per generator, and the test set's two halves as the floor
+COLUMNS = ["model", "epochs", "Fréchet distance ↓", "precision ↑", "recall ↑", "class entropy (bits) ↑",
+           "largest class", "sharpness vs real", "path unevenness ↓"]
+
+
+def measure(args, classifier, generators, x_test, device):
+    real_feats, real_logits = features_and_logits(classifier, x_test)
+    half = len(x_test) // 2
+    real_sharpness = sharpness(x_test)
+    rows = [["real (test half vs half)", "-", frechet_distance(real_feats[:half], real_feats[half:]),
+             *precision_recall(real_feats[:half], real_feats[half:]), *class_coverage(real_logits), 1.0, None]]
+    samples = {"real": x_test[:12]}
+    for generator in generators:
+        images = sample(generator, args.samples, device)
+        feats, logits = features_and_logits(classifier, images)
+        lines = features_and_logits(classifier, latent_lines(generator, args.paths, device))[0]
+        rows.append([generator.name, generator.epochs, frechet_distance(feats, real_feats),
+                     *precision_recall(real_feats, feats), *class_coverage(logits),
+                     sharpness(images) / real_sharpness, path_unevenness(lines.view(args.paths, PATH_POINTS, -1))])
+        samples[generator.name] = images[:12]
+    return rows, samples
+
+
+def table(rows):
+    def cell(value):
+        return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    return "\n".join(lines + ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows])
+
+
+# (5) 8.4's two claims, one line each
+def claims(rows):
+    by_name = {row[0]: row for row in rows}
+    if "VAE" not in by_name or "GAN" not in by_name:
+        return ["8.4 claims: need both vae.py's and gan.py's weights to compare them (run both first)"]
+    vae_row, gan_row = by_name["VAE"], by_name["GAN"]
+    sharper = gan_row[7] / vae_row[7]
+    smoother = gan_row[8] / vae_row[8]
+    return [f"8.4 'GAN images are sharper than the VAE's': {'yes' if sharper > 1 else 'no'} here: gradient energy "
+            f"{gan_row[7]:.2f} (GAN) vs {vae_row[7]:.2f} (VAE) of the real images', the GAN's {sharper:.2f}x the VAE's",
+            f"8.4 'the VAE's latent space is continuous': {'yes' if smoother > 1 else 'no'} here: along straight "
+            f"latent lines the features change with unevenness {vae_row[8]:.3f} (VAE) vs {gan_row[8]:.3f} (GAN), "
+            f"the VAE's steps {smoother:.2f}x as even"]
+
+
+# (6) Fig 8-8c: the table as bars, and a row of samples per model beside real images
+def figure(rows, samples, dataset, out):
+    fig = plt.figure(figsize=(13, 9.5))
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.5, 1])
+    axes = top.subplots(2, 3).flatten()
+    names = [row[0].split(" ")[0] for row in rows]
+    for ax, column in zip(axes, [2, 3, 4, 5, 7, 8]):
+        values = [math.nan if row[column] is None else row[column] for row in rows]
+        ax.bar(names, values, color=["grey"] + [f"C{i}" for i in range(len(rows) - 1)])
+        ax.set_title(COLUMNS[column], fontsize=10)
+        ax.tick_params(axis="x", labelsize=8)
+    top.suptitle(f"8.4 measured on {dataset}: generators against the test set ('real' = one test half vs the other)")
+    strips = bottom.subplots(len(samples), 1)
+    for ax, (name, images) in zip(strips, samples.items()):
+        ax.imshow(torch.cat(list(images.cpu().view(-1, 28, 28)), dim=1).numpy(), cmap="gray", vmin=0, vmax=1)
+        ax.set_ylabel(name, rotation=0, ha="right", va="center")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    return save_figure(fig, out, "fig8-8c_generators_measured.png")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    device = torch_device(args.device)
+    seed_torch(args.seed)
+    with Console(args.log):
+        classifier = get_classifier(args, device)
+        x_test, y_test = training.load_mnist(args, device, train=False)
+        accuracy = float((features_and_logits(classifier, x_test)[1].argmax(1) == y_test).float().mean())
+        wanted = WANTED_ACCURACY[args.dataset]
+        print(f"Classifier test accuracy: {accuracy:.2%} (wanted: at least {wanted:.0%}"
+              + (")" if accuracy >= wanted else "; below it the measures are rough: train longer with "
+                 "--classifier-epochs)"))
+        generators = find_generators(args, device)
+        seed_torch(args.seed)  # the same samples whether the classifier was trained or loaded just now
+        rows, samples = measure(args, classifier, generators, x_test, device)
+        text = table(rows)
+        print(text)
+        path = os.path.join(args.out, f"evaluate_{args.dataset}.md")
+        with atomic_path(path) as tmp:
+            tmp.write_text(f"{text}\n")
+        print(f"Table: {path}")
+        for line in claims(rows):
+            print(line)
+        figure(rows, samples, args.dataset, args.out)
+    return {"rows": rows, "accuracy": accuracy}
+
+
+if __name__ == "__main__":
+    cli.run(main)

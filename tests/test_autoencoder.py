@@ -1,0 +1,31 @@
+"""ch08_generative/autoencoder.py: the coverage measure's known answers, and a short seeded run."""
+import pytest
+import torch
+
+import autoencoder
+from dlbook.figures import plt
+
+
+def test_prior_coverage_known_answers():
+    z = torch.randn(20_000, 2, generator=torch.Generator().manual_seed(0))
+    assert autoencoder.prior_coverage(z) > 0.98  # codes spread like N(0, I) leave no holes
+    assert autoencoder.prior_coverage(torch.zeros(100, 2)) == pytest.approx(1 / autoencoder.CELLS ** 2)
+    assert autoencoder.prior_coverage(10 * z) < 0.1  # the same codes on another scale mostly miss it
+    assert autoencoder.prior_coverage(z.abs()) == pytest.approx(0.25, abs=0.01)  # one quadrant only
+
+
+def test_short_run_trains_compares_and_draws(synthetic_idx, tmp_path, capsys):
+    root = synthetic_idx("fashion-mnist", n_train=256, n_test=64)
+    result = autoencoder.main(["--device", "cpu", "--dataset", "fashion-mnist", "--data-dir", str(root),
+                               "--out", str(tmp_path), "--epochs", "2"])
+    out = capsys.readouterr().out
+    assert "No saved 2-D VAE for fashion-mnist: training one for 2 epoch(s)" in out
+    history = result["history"][:, 0]
+    assert len(history) == 2 * 2 and history[-1] < history[0]  # 2 epochs of 2 steps; the loss went down
+    assert "Reconstruction loss per test image (nats): autoencoder " in out
+    line = next(s for s in out.splitlines() if s.startswith("Share of N(0, I) the test codes cover"))
+    assert line.endswith(f"autoencoder {result['coverage'][0]:.1%}, VAE {result['coverage'][1]:.1%}")
+    for name in ("fig8-1b_ae_vs_vae_codes.png", "fig8-1c_ae_vs_vae_prior_samples.png",
+                 "fig8-1d_ae_vs_vae_interpolation.png"):
+        assert plt.imread(tmp_path / name).std() > 0.01
+    assert (tmp_path / "weights" / "autoencoder.pt").exists()

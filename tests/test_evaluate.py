@@ -1,0 +1,110 @@
+"""ch08_generative/evaluate.py: the measures give known answers; the script finds, samples and reports."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+import evaluate
+import gan
+import vae
+from dlbook.figures import plt
+
+
+@pytest.fixture
+def feats():
+    return torch.randn(500, 16, generator=torch.Generator().manual_seed(0))
+
+
+def test_frechet_distance_is_zero_for_a_set_and_itself_and_grows_with_noise(feats):
+    assert evaluate.frechet_distance(feats, feats) == pytest.approx(0, abs=1e-6)
+    noise = torch.randn(feats.shape, generator=torch.Generator().manual_seed(1))
+    distances = [evaluate.frechet_distance(feats, feats + s * noise) for s in (0.1, 0.5, 1.0)]
+    assert 0 < distances[0] < distances[1] < distances[2]
+    # A shift of the mean alone adds exactly |shift|^2.
+    assert evaluate.frechet_distance(feats, feats + 2.0) == pytest.approx(16 * 4.0, rel=1e-6)
+
+
+def test_precision_and_recall_of_a_set_against_itself_are_one(feats):
+    assert evaluate.precision_recall(feats, feats) == (1.0, 1.0)
+    # Fakes all at one real point: realistic (precision 1) but they cover almost none of the data.
+    precision, recall = evaluate.precision_recall(feats, feats[:1].repeat(500, 1))
+    assert precision == 1.0 and recall < 0.05
+    # Fakes far from the data: neither.
+    assert evaluate.precision_recall(feats, feats + 100) == (0.0, 0.0)
+
+
+def test_radius_is_the_kth_nearest_other_point():
+    x = torch.tensor([[0.0], [1.0], [3.0], [7.0]])
+    assert evaluate.kth_neighbour_radius(x, k=1).tolist() == [1, 1, 2, 4]
+    assert evaluate.kth_neighbour_radius(x, k=2).tolist() == [3, 2, 3, 6]
+
+
+def test_one_class_generator_has_zero_class_entropy():
+    one_class = F.one_hot(torch.full((100,), 3), 10).float()
+    assert evaluate.class_coverage(one_class) == (0.0, 1.0)
+    balanced = F.one_hot(torch.arange(1000) % 10, 10).float()
+    assert evaluate.class_coverage(balanced) == pytest.approx((3.3219, 0.1), abs=1e-4)
+
+
+def test_a_blurred_copy_scores_lower_sharpness():
+    images = torch.rand(20, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    blurred = F.avg_pool2d(images, 3, stride=1, padding=1)
+    assert evaluate.sharpness(blurred) < 0.5 * evaluate.sharpness(images)
+    assert evaluate.sharpness(torch.full((2, 1, 28, 28), 0.7)) == 0
+
+
+def test_path_unevenness_is_zero_for_even_steps_and_grows_with_a_jump():
+    t = torch.linspace(0, 1, evaluate.PATH_POINTS)[None, :, None]
+    even = t * torch.randn(4, 1, 8)  # features moving at constant speed
+    assert evaluate.path_unevenness(even) == pytest.approx(0, abs=1e-5)
+    jump = even.clone()
+    jump[:, 9:] += 5.0  # a seam: one big step in the middle
+    assert evaluate.path_unevenness(jump) > 1
+
+
+def test_latent_lines_are_straight_and_keep_one_class_per_line():
+    seen = {}
+
+    def decode(z, labels):
+        seen["z"], seen["labels"] = z, labels
+        return torch.zeros(len(z), 1, 28, 28)
+
+    evaluate.latent_lines(evaluate.Generator("toy", 1, 5, decode), 3, torch.device("cpu"))
+    z = seen["z"].view(3, evaluate.PATH_POINTS, 5)
+    steps = z[:, 1:] - z[:, :-1]
+    assert torch.allclose(steps, steps[:, :1].expand_as(steps), atol=1e-6)
+    assert seen["labels"].view(3, -1).tolist() == [[k] * evaluate.PATH_POINTS for k in range(3)]
+
+
+def test_evaluates_saved_generators_and_reuses_its_classifier(synthetic_idx, tmp_path, capsys):
+    root = synthetic_idx("mnist", n_train=200, n_test=100)
+    common = ["--device", "cpu", "--data-dir", str(root), "--out", str(tmp_path)]
+    vae.main(common + ["--epochs", "1"])
+    gan.main(common + ["--epochs", "1"])
+    capsys.readouterr()
+    flags = common + ["--samples", "100", "--paths", "4", "--classifier-epochs", "2"]
+    first = evaluate.main(flags)
+    out = capsys.readouterr().out
+    assert "Training the classifier for 2 epochs" in out
+    assert [row[0] for row in first["rows"]] == ["real (test half vs half)", "VAE", "GAN"]
+    real, vae_row, gan_row = first["rows"]
+    assert first["accuracy"] > 0.8  # the blobs' place gives the class away (chance: 0.1)
+    assert real[2] < vae_row[2] and real[2] < gan_row[2]  # the test halves are closer than any generator
+    assert all(0 <= v <= 1 for row in first["rows"] for v in row[3:5])
+    assert "8.4 'GAN images are sharper than the VAE's'" in out
+    table = (tmp_path / "evaluate_mnist.md").read_text()
+    assert table.count("\n| VAE | 1 |") == 1 and "| GAN | 1 |" in table
+    assert plt.imread(tmp_path / "fig8-8c_generators_measured.png").std() > 0.01
+
+    second = evaluate.main(flags)  # loads the classifier, draws the same samples: the same numbers
+    assert f"Loaded the classifier from {tmp_path / 'weights' / 'classifier_mnist.pt'}" in capsys.readouterr().out
+    assert second["rows"] == first["rows"]
+
+
+def test_without_generators_one_line_names_the_scripts(synthetic_idx, tmp_path, capsys):
+    root = synthetic_idx("mnist", n_train=100, n_test=20)
+    with pytest.raises(SystemExit) as stop:
+        evaluate.main(["--device", "cpu", "--data-dir", str(root), "--out", str(tmp_path),
+                       "--classifier-epochs", "1"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no trained generator for mnist" in err[0] and "vae.py and gan.py" in err[0]
