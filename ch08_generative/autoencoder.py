@@ -21,7 +21,7 @@ from cgan import CLASS_NAMES
 from dlbook import cli, training
 from dlbook.console import Console
 from dlbook.device import torch_device
-from dlbook.figures import plt, save_figure
+from dlbook.figures import plt, save_figure, tiles
 from dlbook.seed import seed_torch
 
 # Hyperparameters: the VAE's (vae.py), with a 2-D code so that it can be drawn
@@ -117,8 +117,8 @@ def prior_samples_figure(decoders, out, device):
     fig, axes = plt.subplots(1, 2, figsize=(10, 5.4))
     for ax, (name, decode) in zip(axes, decoders.items()):
         with torch.no_grad():
-            images = decode(z).cpu().view(8, 8, 28, 28).permute(0, 2, 1, 3).reshape(8 * 28, 8 * 28)
-        ax.imshow(images.numpy(), cmap="gray")
+            images = decode(z)
+        ax.imshow(tiles(images, 8), cmap="gray")
         ax.set_title(f"{name}: decoded from z ~ N(0, I)")
         ax.axis("off")
     return save_figure(fig, out, "fig8-1c_ae_vs_vae_prior_samples.png")
@@ -127,12 +127,12 @@ def prior_samples_figure(decoders, out, device):
 # (6) A straight walk between the codes of two test images, decoded step by step
 def interpolation_figure(encoders, decoders, x_a, x_b, out, steps=10):
     t = torch.linspace(0, 1, steps, device=x_a.device)[:, None]
-    fig, axes = plt.subplots(2, 1, figsize=(12, 3.2))
+    fig, axes = plt.subplots(2, 1, figsize=(12, 2.6))
     for ax, name in zip(axes, decoders):
         with torch.no_grad():
             z_a, z_b = encoders[name](x_a[None]), encoders[name](x_b[None])
             images = torch.cat([x_a[None], decoders[name](z_a + t * (z_b - z_a)), x_b[None]])
-        ax.imshow(torch.cat(list(images.cpu().view(-1, 28, 28)), dim=1).numpy(), cmap="gray")
+        ax.imshow(tiles(images, len(images)), cmap="gray")
         ax.set_ylabel(name, rotation=0, ha="right", va="center")
         ax.set_xticks([])
         ax.set_yticks([])
@@ -162,16 +162,15 @@ def main(argv=None):
         print(f"Reconstruction loss per test image (nats): autoencoder {reconstruction_nats(model.decode, ae_codes, x):.1f}, "
               f"VAE {reconstruction_nats(vae2.decode, vae_codes, x):.1f} (decoded from its mean code)")
         coverage = [prior_coverage(c) for c in codes.values()]
-        print(f"Share of N(0, I) the test codes cover ({CELLS}x{CELLS} equally likely cells, each holding at least a "
-              f"quarter of its share of the codes): "
-              f"autoencoder {coverage[0]:.1%}, VAE {coverage[1]:.1%}")
+        print(f"Share of N(0, I) the test codes cover: autoencoder {coverage[0]:.1%}, VAE {coverage[1]:.1%} (of its "
+              f"{CELLS}x{CELLS} equally likely cells, those holding a quarter of the codes N(0, I) would put there)")
         codes_figure(codes, y_test, CLASS_NAMES[args.dataset], coverage, args.out)
         decoders = {"autoencoder": model.decode, "VAE": vae2.decode}
         prior_samples_figure(decoders, args.out, device)
         encoders = {"autoencoder": model.encode, "VAE": lambda x: vae2.encode(x)[0]}
         b = int((y_test != y_test[0]).nonzero()[0])  # the first test image of another class
         interpolation_figure(encoders, decoders, x[0], x[b], args.out)
-    return {"history": run.losses(), "coverage": coverage}
+    return {"history": run.losses(), "coverage": coverage, "codes": list(codes.values())}
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import torch.nn as nn
 import gan  # 8.3's training-curves figure
 from dlbook import book, cli, compare, training
 from dlbook.device import torch_device
-from dlbook.figures import plt, save_figure
+from dlbook.figures import plt, save_figure, tiles
 from dlbook.seed import seed_torch
 from dlbook.training import save_image  # torchvision's save_image, written atomically
 
@@ -172,9 +172,9 @@ def class_grid(generator, z, names, out):
     labels = torch.arange(class_num, device=z.device).repeat_interleave(class_num)  # 0,0,...,1,1,...
     with torch.no_grad():
         images = gan.denorm(generator(z, labels)).cpu()
-    tiles = images.view(class_num, class_num, 28, 28).permute(0, 2, 1, 3).reshape(28 * class_num, 28 * class_num)
+    grid = tiles(images, class_num)
     fig, ax = plt.subplots(figsize=(7.5, 7))
-    ax.imshow(tiles.numpy(), cmap="gray")
+    ax.imshow(grid, cmap="gray")
     ax.set_yticks([28 * r + 14 for r in range(class_num)], names)
     ax.set_xticks([])
     ax.set(ylabel="label y given to G(z|y)", title="CGAN: row r is generated for class r (fresh z in each column)")

@@ -15,7 +15,7 @@ import vae
 from dlbook import cli
 from dlbook.console import Console
 from dlbook.device import torch_device
-from dlbook.figures import plt, save_figure
+from dlbook.figures import plt, save_figure, tiles
 from dlbook.seed import seed_torch
 
 GRID = 20  # Fig 8-8 decodes a GRID x GRID lattice of latent points
@@ -80,11 +80,11 @@ def manifold_figure(model, out, note, device):
     z1, z2 = torch.meshgrid(z_axis, z_axis.flip(0), indexing="xy")
     with torch.no_grad():
         images = model.decode(torch.stack([z1.flatten(), z2.flatten()], 1).to(device)).cpu()
-    tiles = images.view(GRID, GRID, 28, 28).permute(0, 2, 1, 3).reshape(GRID * 28, GRID * 28).numpy()
+    grid = tiles(images, GRID)
     fig, ax = plt.subplots(figsize=(8, 8))
     low, high = float(z_axis[0]) - 0.1, float(z_axis[-1]) + 0.1
     extent = [low, high, low, high]
-    ax.imshow(tiles, cmap="gray", extent=extent)
+    ax.imshow(grid, cmap="gray", extent=extent)
     ax.set(xlabel="z[0]", ylabel="z[1]", title=f"Fig 8-8  The manifold learned by a 2-D VAE ({note})")
     return save_figure(fig, out, "fig8-8_vae_manifold.png")
 
@@ -97,8 +97,7 @@ def samples_figure(vae_model, vae_note, G, gan_note, out, device):
     fig, axes = plt.subplots(1, 2, figsize=(10, 5.4))
     for ax, images, title in ((axes[0], vae_images, f"VAE samples ({vae_note})"),
                               (axes[1], gan_images, f"GAN samples ({gan_note})")):
-        tiles = images.cpu().view(8, 8, 28, 28).permute(0, 2, 1, 3).reshape(8 * 28, 8 * 28).numpy()
-        ax.imshow(tiles, cmap="gray")
+        ax.imshow(tiles(images, 8), cmap="gray")
         ax.set_title(title)
         ax.axis("off")
     fig.suptitle("8.4  VAE: smooth, blurrier images from a structured latent space. GAN: sharper images")

@@ -17,6 +17,14 @@ def save_figure(fig, out, name):
     return show(path)
 
 
+def tiles(images, columns):
+    """28x28 images (any shape [n, ...], on any device) as one grey array, `columns` to a row:
+    what every chapter-8 figure shows with imshow (defined for 8.4, used by 8.1.1-8.5)."""
+    images = images.detach().cpu().reshape(-1, 28, 28)
+    rows = len(images) // columns
+    return images.view(rows, columns, 28, 28).permute(0, 2, 1, 3).reshape(rows * 28, columns * 28).numpy()
+
+
 def in_notebook():
     """True inside a Jupyter kernel (the notebooks beside the scripts), False in a terminal."""
     import sys

@@ -2,7 +2,11 @@
 import pytest
 import torch
 
+from argparse import Namespace
+
 import autoencoder
+import vae
+from dlbook import training
 from dlbook.figures import plt
 
 
@@ -24,8 +28,17 @@ def test_short_run_trains_compares_and_draws(synthetic_idx, tmp_path, capsys):
     assert len(history) == 2 * 2 and history[-1] < history[0]  # 2 epochs of 2 steps; the loss went down
     assert "Reconstruction loss per test image (nats): autoencoder " in out
     line = next(s for s in out.splitlines() if s.startswith("Share of N(0, I) the test codes cover"))
-    assert line.endswith(f"autoencoder {result['coverage'][0]:.1%}, VAE {result['coverage'][1]:.1%}")
+    assert f": autoencoder {result['coverage'][0]:.1%}, VAE {result['coverage'][1]:.1%} (of its" in line
     for name in ("fig8-1b_ae_vs_vae_codes.png", "fig8-1c_ae_vs_vae_prior_samples.png",
                  "fig8-1d_ae_vs_vae_interpolation.png"):
         assert plt.imread(tmp_path / name).std() > 0.01
-    assert (tmp_path / "weights" / "autoencoder.pt").exists()
+    # The coverage is that of each model's own test codes: the saved autoencoder's, the 2-D VAE's means.
+    x, _ = training.load_mnist(Namespace(dataset="fashion-mnist", data_dir=root), torch.device("cpu"), train=False)
+    x = x.view(-1, 784)
+    ae = autoencoder.Autoencoder()
+    ae.load_state_dict(torch.load(tmp_path / "weights" / "autoencoder.pt", weights_only=False)["model"])
+    vae2 = vae.load_vae(tmp_path / "vae_vs_gan" / "weights" / "vae_z2.pt", torch.device("cpu"))
+    with torch.no_grad():
+        own_codes = [ae.encode(x), vae2.encode(x)[0]]
+    assert all(torch.allclose(a, b) for a, b in zip(result["codes"], own_codes))
+    assert result["coverage"] == [autoencoder.prior_coverage(c) for c in own_codes]

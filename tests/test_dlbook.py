@@ -181,3 +181,12 @@ def test_console_logs_book_lines_and_keeps_progress_off_stdout(tmp_path, capsys,
     assert out == "step: 0, loss: 0.212\n"
     assert "ETA" in err
     assert (tmp_path / "run.log").read_text() == "step: 0, loss: 0.212\n"
+
+
+def test_tiles_puts_images_in_rows_of_columns():
+    from dlbook.figures import tiles
+
+    images = torch.arange(6.0)[:, None, None, None].expand(6, 1, 28, 28)  # image k is all k
+    grid = tiles(images, 3)
+    assert grid.shape == (56, 84)
+    assert (grid[0, 0], grid[0, 28], grid[0, 83], grid[28, 0], grid[55, 83]) == (0, 1, 2, 3, 5)

@@ -81,10 +81,10 @@ def test_evaluates_saved_generators_and_reuses_its_classifier(synthetic_idx, tmp
     vae.main(common + ["--epochs", "1"])
     gan.main(common + ["--epochs", "1"])
     capsys.readouterr()
-    flags = common + ["--samples", "100", "--paths", "4", "--classifier-epochs", "2"]
+    flags = common + ["--samples", "100", "--paths", "4", "--classifier-epochs", "4"]
     first = evaluate.main(flags)
     out = capsys.readouterr().out
-    assert "Training the classifier for 2 epochs" in out
+    assert "Training the classifier for 4 epoch(s)" in out
     assert [row[0] for row in first["rows"]] == ["real (test half vs half)", "VAE", "GAN"]
     real, vae_row, gan_row = first["rows"]
     assert first["accuracy"] > 0.8  # the blobs' place gives the class away (chance: 0.1)
@@ -108,3 +108,15 @@ def test_without_generators_one_line_names_the_scripts(synthetic_idx, tmp_path, 
     assert stop.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no trained generator for mnist" in err[0] and "vae.py and gan.py" in err[0]
+
+
+def test_claim_lines_say_yes_or_no_and_by_how_much():
+    def row(name, sharp, uneven):
+        return [name, 1, 0.0, 0.0, 0.0, 0.0, 0.0, sharp, uneven]
+    sharp_gan, smooth_vae = evaluate.claims([row("VAE", 0.3, 0.2), row("GAN", 0.6, 0.5)])
+    assert sharp_gan.startswith("8.4 'GAN images are sharper than the VAE's': yes here") and "2.00x" in sharp_gan
+    assert smooth_vae.startswith("8.4 'the VAE's latent space is continuous': yes here") and "2.50x" in smooth_vae
+    blurry_gan, jumpy_vae = evaluate.claims([row("VAE", 0.6, 0.5), row("GAN", 0.3, 0.2)])
+    assert ": no here" in blurry_gan and ": no here" in jumpy_vae
+    assert evaluate.claims([row("VAE", 0.3, 0.2)]) == [
+        "8.4 claims: need both vae.py's and gan.py's weights to compare them (run both first)"]
