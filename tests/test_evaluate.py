@@ -1,8 +1,12 @@
 """ch08_generative/evaluate.py: the measures give known answers; the script finds, samples and reports."""
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
 
+import cgan
+import dcgan
 import evaluate
 import gan
 import vae
@@ -19,6 +23,12 @@ def test_frechet_distance_is_zero_for_a_set_and_itself_and_grows_with_noise(feat
     noise = torch.randn(feats.shape, generator=torch.Generator().manual_seed(1))
     distances = [evaluate.frechet_distance(feats, feats + s * noise) for s in (0.1, 0.5, 1.0)]
     assert 0 < distances[0] < distances[1] < distances[2]
+    # tr (S_a S_b)^(1/2) another way: the square roots of the (real, non-negative) eigenvalues of S_a S_b.
+    other = feats @ torch.randn(16, 16, generator=torch.Generator().manual_seed(2)) + 1.0
+    s_a, s_b = torch.cov(feats.double().T), torch.cov(other.double().T)
+    cross = torch.linalg.eigvals(s_a @ s_b).real.clamp(min=0).sqrt().sum()
+    expected = (feats.double().mean(0) - other.double().mean(0)).square().sum() + s_a.trace() + s_b.trace() - 2 * cross
+    assert evaluate.frechet_distance(feats, other) == pytest.approx(float(expected), rel=1e-6)
     # A shift of the mean alone adds exactly |shift|^2.
     assert evaluate.frechet_distance(feats, feats + 2.0) == pytest.approx(16 * 4.0, rel=1e-6)
 
@@ -59,6 +69,7 @@ def test_path_unevenness_is_zero_for_even_steps_and_grows_with_a_jump():
     jump = even.clone()
     jump[:, 9:] += 5.0  # a seam: one big step in the middle
     assert evaluate.path_unevenness(jump) > 1
+    assert math.isnan(evaluate.path_unevenness(torch.ones(4, evaluate.PATH_POINTS, 8)))  # a collapse is not "even"
 
 
 def test_latent_lines_are_straight_and_keep_one_class_per_line():
@@ -68,7 +79,7 @@ def test_latent_lines_are_straight_and_keep_one_class_per_line():
         seen["z"], seen["labels"] = z, labels
         return torch.zeros(len(z), 1, 28, 28)
 
-    evaluate.latent_lines(evaluate.Generator("toy", 1, 5, decode), 3, torch.device("cpu"))
+    evaluate.latent_lines(evaluate.SavedGenerator("toy", 1, 5, decode), 3, torch.device("cpu"))
     z = seen["z"].view(3, evaluate.PATH_POINTS, 5)
     steps = z[:, 1:] - z[:, :-1]
     assert torch.allclose(steps, steps[:, :1].expand_as(steps), atol=1e-6)
@@ -78,18 +89,17 @@ def test_latent_lines_are_straight_and_keep_one_class_per_line():
 def test_evaluates_saved_generators_and_reuses_its_classifier(synthetic_idx, tmp_path, capsys):
     root = synthetic_idx("mnist", n_train=200, n_test=100)
     common = ["--device", "cpu", "--data-dir", str(root), "--out", str(tmp_path)]
-    vae.main(common + ["--epochs", "1"])
-    gan.main(common + ["--epochs", "1"])
+    for script in (vae, gan, cgan, dcgan):
+        script.main(common + ["--epochs", "1"])
     capsys.readouterr()
     flags = common + ["--samples", "100", "--paths", "4", "--classifier-epochs", "4"]
     first = evaluate.main(flags)
     out = capsys.readouterr().out
     assert "Training the classifier for 4 epoch(s)" in out
-    assert [row[0] for row in first["rows"]] == ["real (test half vs half)", "VAE", "GAN"]
-    real, vae_row, gan_row = first["rows"]
+    assert [row[0] for row in first["rows"]] == ["real (test half vs half, 50 each)", "VAE", "GAN", "CGAN", "DCGAN"]
+    real, vae_row, gan_row, *_ = first["rows"]
     assert first["accuracy"] > 0.8  # the blobs' place gives the class away (chance: 0.1)
     assert real[2] < vae_row[2] and real[2] < gan_row[2]  # the test halves are closer than any generator
-    assert all(0 <= v <= 1 for row in first["rows"] for v in row[3:5])
     assert "8.4 'GAN images are sharper than the VAE's'" in out
     table = (tmp_path / "evaluate_mnist.md").read_text()
     assert table.count("\n| VAE | 1 |") == 1 and "| GAN | 1 |" in table
@@ -99,9 +109,19 @@ def test_evaluates_saved_generators_and_reuses_its_classifier(synthetic_idx, tmp
     assert f"Loaded the classifier from {tmp_path / 'weights' / 'classifier_mnist.pt'}" in capsys.readouterr().out
     assert second["rows"] == first["rows"]
 
+    (tmp_path / "weights" / "vae_z20.pt").unlink()  # each model's numbers do not depend on the others found
+    third = evaluate.main(flags)
+    assert third["rows"][1:] == first["rows"][2:]
+    assert "need both vae.py's and gan.py's weights" in capsys.readouterr().out
+
 
 def test_without_generators_one_line_names_the_scripts(synthetic_idx, tmp_path, capsys):
+    synthetic_idx("fashion-mnist", n_train=100, n_test=20)
     root = synthetic_idx("mnist", n_train=100, n_test=20)
+    # A generator trained on the other data set is not one of this data set's.
+    vae.main(["--device", "cpu", "--data-dir", str(root), "--out", str(tmp_path), "--epochs", "1",
+              "--dataset", "fashion-mnist"])
+    capsys.readouterr()
     with pytest.raises(SystemExit) as stop:
         evaluate.main(["--device", "cpu", "--data-dir", str(root), "--out", str(tmp_path),
                        "--classifier-epochs", "1"])
@@ -118,5 +138,7 @@ def test_claim_lines_say_yes_or_no_and_by_how_much():
     assert smooth_vae.startswith("8.4 'the VAE's latent space is continuous': yes here") and "2.50x" in smooth_vae
     blurry_gan, jumpy_vae = evaluate.claims([row("VAE", 0.6, 0.5), row("GAN", 0.3, 0.2)])
     assert ": no here" in blurry_gan and ": no here" in jumpy_vae
+    flat_vae, still_vae = evaluate.claims([row("VAE", 0.0, math.nan), row("GAN", 0.3, 0.2)])
+    assert "cannot tell" in flat_vae and "cannot tell" in still_vae
     assert evaluate.claims([row("VAE", 0.3, 0.2)]) == [
         "8.4 claims: need both vae.py's and gan.py's weights to compare them (run both first)"]
