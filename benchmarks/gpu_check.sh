@@ -2,7 +2,8 @@
 # The GPU rows of benchmarks/README.md and the --device cuda checks, in one run on a machine with an
 # NVIDIA GPU and PyTorch (TensorFlow is not needed):  OUT=/tmp/gpu bash benchmarks/gpu_check.sh
 # Every chapter-8 script with --device cuda (short runs, then resume), autoencoder.py and evaluate.py,
-# the PyTorch part of the suite, and the benchmark. Outputs: $OUT/check.txt, runs.txt, pytest.txt, bench.txt and a few figures.
+# the PyTorch part of the suite, and the benchmark. Outputs: $OUT/check.txt, runs.txt, pytest.txt,
+# bench.txt and a few figures.
 set -uo pipefail
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 OUT=${OUT:-/tmp/gpu_check}; mkdir -p "$OUT"

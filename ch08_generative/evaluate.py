@@ -219,8 +219,7 @@ COLUMNS = ["model", "epochs", "Fréchet distance ↓", "precision ↑", "recall 
 SHARPNESS, UNEVENNESS = COLUMNS.index("sharpness vs real"), COLUMNS.index("path unevenness ↓")
 
 
-def measure(args, classifier, generators, x_test, device):
-    real_feats, real_logits = features_and_logits(classifier, x_test)
+def measure(args, classifier, generators, x_test, real_feats, real_logits, device):
     half = len(x_test) // 2
     real_sharpness = sharpness(x_test)
     # The floor: 5,000 test images against the other 5,000. Both measures depend on the sample size (the
@@ -298,13 +297,14 @@ def main(argv=None):
     with Console(args.log):
         classifier = get_classifier(args, device)
         x_test, y_test = training.load_mnist(args, device, train=False)
-        accuracy = float((features_and_logits(classifier, x_test)[1].argmax(1) == y_test).float().mean())
+        real_feats, real_logits = features_and_logits(classifier, x_test)
+        accuracy = float((real_logits.argmax(1) == y_test).float().mean())
         wanted = WANTED_ACCURACY[args.dataset]
         print(f"Classifier test accuracy: {accuracy:.2%} (wanted: at least {wanted:.0%}"
               + (")" if accuracy >= wanted else "; below it the measures are rough: train longer with "
                  "--classifier-epochs)"))
         generators = find_generators(args, device)
-        rows, samples = measure(args, classifier, generators, x_test, device)
+        rows, samples = measure(args, classifier, generators, x_test, real_feats, real_logits, device)
         text = table(rows)
         print(text)
         path = os.path.join(args.out, f"evaluate_{args.dataset}.md")
