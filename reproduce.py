@@ -9,6 +9,7 @@ Each script's printout is saved as <out>/logs/<name>.log, the figures land in <o
 that made it. The run ends with a summary table.
 """
 import argparse
+import os
 import re
 import shlex
 import subprocess
@@ -163,8 +164,11 @@ def run_one(run, args):
             print(line, end="", file=sys.stderr, flush=True)
             errors.append(line)
 
-    with subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          bufsize=1) as proc:
+    # The scripts write UTF-8 into the pipes whatever the console's code page; echoing it here is
+    # what safe_streams makes safe on a console that cannot show every character.
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    with subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                          errors="replace", bufsize=1, env=env) as proc:
         reader = threading.Thread(target=echo_stderr, args=(proc.stderr,))
         reader.start()
         for line in proc.stdout:
@@ -175,7 +179,7 @@ def run_one(run, args):
     text = "".join(lines)
     stderr = "".join(line for line in errors if "\r" not in line)  # the progress line's redraws: not kept
     with atomic_path(args.out / "logs" / f"{run.name}.log") as tmp:
-        tmp.write_text(f"$ {shown}\n{text}" + (f"\n--- stderr ---\n{stderr}" if stderr else ""))
+        tmp.write_text(f"$ {shown}\n{text}" + (f"\n--- stderr ---\n{stderr}" if stderr else ""), encoding="utf-8")
     last_error = stderr.strip().splitlines()[-1] if stderr.strip() else ""
     return ("ok" if proc.returncode == 0 else f"failed ({proc.returncode})"), seconds, text, last_error
 
@@ -198,10 +202,10 @@ def gallery(results, args):
             rows += [f"## {number}: {caption}", "", f"![{caption}]({rel.as_posix()})", "",
                      f"`{shlex.join(['python', *command(run, args)[1:]])}`", ""]
         for path in re.findall(r"^Table: (.+)$", text, re.M):  # evaluate.py's measurements, as a table
-            rows += [f"## {run.section} measured: {Path(run.script).name}'s table", "", Path(path).read_text(),
+            rows += [f"## {run.section} measured: {Path(run.script).name}'s table", "", Path(path).read_text(encoding="utf-8"),
                      f"`{shlex.join(['python', *command(run, args)[1:]])}`", ""]
     with atomic_path(args.out / "README.md") as tmp:
-        tmp.write_text("\n".join(rows))
+        tmp.write_text("\n".join(rows), encoding="utf-8")
 
 
 def main(argv=None):

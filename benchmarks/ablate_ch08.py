@@ -29,7 +29,7 @@ VARIANTS = [
 def variant(name, old, new):
     """The script `name` as a module, with `old` replaced by `new` in its source."""
     load_script(f"ch08_generative/{name}.py")  # the original first, under its own name (gan for cgan)
-    source = (REPO_ROOT / "ch08_generative" / f"{name}.py").read_text()
+    source = (REPO_ROOT / "ch08_generative" / f"{name}.py").read_text(encoding="utf-8")
     assert old in source, f"{name}.py no longer has {old!r}"
     module = types.ModuleType(f"{name}_without")
     module.__file__ = str(REPO_ROOT / "ch08_generative" / f"{name}.py")

@@ -1,14 +1,16 @@
 """Measure the seed-to-seed spread that dlbook.compare adds to the book's own line-to-line spread.
 
+    python benchmarks/seed_spread.py --dataset mnist --seeds 0 1 2 --vae-epochs 30 --gan-epochs 200 --cgan-epochs 50
     python benchmarks/seed_spread.py --dataset fashion-mnist --seeds 0 1 2 --vae-epochs 30 --gan-epochs 20 --cgan-epochs 10
 
-Runs vae.py, gan.py and cgan.py once per seed (logs under runs/seed_spread/; a log already there is
-reused, which is how the 50-epoch CGAN run stands in for seed 0), and xor_tensorflow.py's
-100-seed sweep, then writes dlbook/book_runs/seed_spread.json: for each epoch, the spread
-(max - min over seeds) of each printed quantity's epoch mean, relative to its mean, so that a
-spread measured on Fashion-MNIST (what this machine has) can be applied to the book's MNIST numbers;
-and, as this project's own reference for --dataset fashion-mnist (the book has no such run), the
-lowest and highest printed value of each quantity at each epoch over all seeds.
+Runs vae.py, gan.py and cgan.py once per seed (logs under runs/seed_spread/<dataset>/; a log already
+there is reused, so `python reproduce.py`'s logs can stand in for seed 0, and --no-run takes only
+the logs that exist), and, with --xor, xor_tensorflow.py's 100-seed sweep. It writes one entry per
+data set into dlbook/book_runs/seed_spread.json, keeping the other's: for each epoch, the spread
+(max - min over seeds) of each printed quantity's epoch mean, relative to its mean, with the
+command and the logs that made it. MNIST's judges runs against the book's printed lines; for
+Fashion-MNIST, which the book never ran, the entry also keeps the lowest and highest printed value
+of each quantity at each epoch over all seeds, as this project's own reference.
 """
 import argparse
 import json
@@ -22,7 +24,7 @@ from dlbook.paths import REPO_ROOT as ROOT, load_script
 
 
 def epoch_means(kind, log):
-    records, _ = book.parse(kind, log.read_text())
+    records, _ = book.parse(kind, log.read_text(encoding="utf-8"))
     return {e: np.mean(values, axis=0) for e, values in book.group(kind, records).items()}
 
 
@@ -30,7 +32,7 @@ def line_range(kind, logs):
     """{epoch: [[lowest per metric], [highest per metric]]} over every printed line of every log."""
     lines = {}
     for log in logs:
-        for e, values in book.group(kind, book.parse(kind, log.read_text())[0]).items():
+        for e, values in book.group(kind, book.parse(kind, log.read_text(encoding="utf-8"))[0]).items():
             lines.setdefault(e, []).extend(values)
     return {e: [np.min(v, 0).round(4).tolist(), np.max(v, 0).round(4).tolist()] for e, v in sorted(lines.items())}
 
@@ -47,36 +49,49 @@ def relative_spread(runs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="fashion-mnist")
+    parser.add_argument("--dataset", default="mnist", choices=["mnist", "fashion-mnist"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--vae-epochs", type=int, default=30)
-    parser.add_argument("--gan-epochs", type=int, default=20)
-    parser.add_argument("--cgan-epochs", type=int, default=10)
+    parser.add_argument("--gan-epochs", type=int, default=200)
+    parser.add_argument("--cgan-epochs", type=int, default=50)
+    parser.add_argument("--no-run", action="store_true", help="use the logs that exist; start no training")
+    parser.add_argument("--xor", action="store_true", help="also re-measure the XOR sweep (TensorFlow)")
     args = parser.parse_args()
-    folder = ROOT / "runs" / "seed_spread"
-    result = {"command": "python benchmarks/seed_spread.py " + " ".join(sys.argv[1:]), "dataset": args.dataset,
-              "seeds": args.seeds}
+    folder = ROOT / "runs" / "seed_spread" / args.dataset
+    result = {"command": "python benchmarks/seed_spread.py " + " ".join(sys.argv[1:])}
     for kind, epochs in (("vae", args.vae_epochs), ("gan", args.gan_epochs), ("cgan", args.cgan_epochs)):
         runs, logs = [], []
         for seed in args.seeds:
             log = folder / f"{kind}_seed{seed}.log"
-            if not log.exists():
+            if not log.exists() and not args.no_run:
                 subprocess.run([sys.executable, f"ch08_generative/{kind}.py", "--dataset", args.dataset,
                                 "--epochs", str(epochs), "--seed", str(seed), "--out", str(folder / f"{kind}{seed}"),
                                 "--log", str(log)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-            runs.append(epoch_means(kind, log))
-            logs.append(log)
+            if log.exists():
+                runs.append(epoch_means(kind, log))
+                logs.append(log)
+        if len(runs) < 2:
+            print(f"{kind}: {len(runs)} log(s) of {args.seeds}: no spread measured")
+            continue
         result[kind] = {"relative": True, "metrics": book.METRICS[kind], "by_epoch": relative_spread(runs),
-                        "reference": {"dataset": args.dataset, "lines": line_range(kind, logs),
-                                      "epochs": max(book.parse(kind, log.read_text())[1] for log in logs)}}
-    # XOR: among the seeds of a 100-seed sweep that solve XOR, the spread of the loss at each printed step.
-    xor = load_script("ch06_feedforward/xor_tensorflow.py")
-    histories = [xor.run_xor(seed)[0] for seed in range(100)]
-    solved = [h for h in histories if h[-1] < xor.SOLVED_LOSS]
-    steps = range(0, xor.STEPS, xor.PRINT_EVERY)
-    result["xor"] = {"relative": False, "metrics": ["loss"], "solved_seeds": len(solved),
-                     "by_epoch": {s: [float(np.ptp([h[s] for h in solved]).round(4))] for s in steps}}
-    (ROOT / "dlbook" / "book_runs" / "seed_spread.json").write_text(json.dumps(result, indent=1))
+                        "logs": [log.name for log in logs],
+                        "epochs": max(book.parse(kind, log.read_text(encoding="utf-8"))[1] for log in logs)}
+        if args.dataset != "mnist":  # the book's run is MNIST's reference
+            result[kind]["reference"] = {"dataset": args.dataset, "lines": line_range(kind, logs),
+                                         "epochs": result[kind]["epochs"]}
+    path = ROOT / "dlbook" / "book_runs" / "seed_spread.json"
+    saved = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    saved[args.dataset] = result
+    if args.xor or "xor" not in saved:
+        # XOR: among the seeds of a 100-seed sweep that solve XOR, the spread of the loss at each printed step.
+        xor = load_script("ch06_feedforward/xor_tensorflow.py")
+        histories = [xor.run_xor(seed)[0] for seed in range(100)]
+        solved = [h for h in histories if h[-1] < xor.SOLVED_LOSS]
+        steps = range(0, xor.STEPS, xor.PRINT_EVERY)
+        saved["xor"] = {"relative": False, "metrics": ["loss"], "solved_seeds": len(solved),
+                        "command": "python benchmarks/seed_spread.py --xor",
+                        "by_epoch": {s: [float(np.ptp([h[s] for h in solved]).round(4))] for s in steps}}
+    path.write_text(json.dumps(saved, indent=1), encoding="utf-8")
     print(json.dumps(result)[:2000])
 
 

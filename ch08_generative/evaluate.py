@@ -309,7 +309,7 @@ def main(argv=None):
         print(text)
         path = os.path.join(args.out, f"evaluate_{args.dataset}.md")
         with atomic_path(path) as tmp:
-            tmp.write_text(f"{text}\n")
+            tmp.write_text(f"{text}\n", encoding="utf-8")
         print(f"Table: {path}")
         for line in claims(rows):
             print(line)

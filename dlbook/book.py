@@ -41,16 +41,16 @@ def parse(kind, text):
 def book_run(kind):
     """The book's printed run as records, read from dlbook/book_runs/."""
     if kind == "xor":
-        data = json.loads((RUNS_DIR / "xor.json").read_text())
+        data = json.loads((RUNS_DIR / "xor.json").read_text(encoding="utf-8"))
         return [(int(step), float(loss)) for step, loss in data["lines"]]
-    with open(RUNS_DIR / f"{kind}.csv", newline="") as f:
+    with open(RUNS_DIR / f"{kind}.csv", newline="", encoding="utf-8") as f:
         rows = csv.reader(line for line in f if not line.startswith("#"))
         next(rows)  # header
         return [(int(r[0]), int(r[1]), *map(float, r[2:])) for r in rows]
 
 
 def book_pred():
-    return json.loads((RUNS_DIR / "xor.json").read_text())["pred"]
+    return json.loads((RUNS_DIR / "xor.json").read_text(encoding="utf-8"))["pred"]
 
 
 def group(kind, records):

@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from . import cli, data, device
+from .console import printable
 from .paths import DATA_DIR, FIGURES_DIR, REPO_ROOT
 
 try:
@@ -32,11 +33,11 @@ class Report:
         self.blocking = 0
 
     def ok(self, label, detail):
-        print(f"✔ {label}: {detail}")
+        print(f"{printable('✔', 'ok')} {label}: {detail}")
 
     def bad(self, label, detail, fix, blocks=True):
         """blocks: a chapter script cannot run with its defaults because of this."""
-        print(f"✘ {label}: {detail}  → fix: {fix}")
+        print(f"{printable('✘', 'XX')} {label}: {detail}  {printable('→', '->')} fix: {fix}")
         self.blocking += blocks
 
 
@@ -44,7 +45,7 @@ def requirements(path):
     """The requirements in a requirements/constraints file, those whose marker applies here."""
     if not path.exists():
         return []
-    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
     return [Requirement(line) for line in lines if line]
 
 
@@ -74,7 +75,7 @@ def check_python(report, python=None):
 def check_dlbook(report):
     """The scripts import dlbook from wherever they run: it must be installed, from this folder."""
     proc = subprocess.run([sys.executable, "-c", "import dlbook; print(dlbook.__file__)"], cwd=os.sep,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, encoding="utf-8")
     found = Path(proc.stdout.strip()).parent if proc.returncode == 0 else None
     if found == REPO_ROOT / "dlbook":
         report.ok("dlbook", f"installed from {REPO_ROOT}")
@@ -192,25 +193,22 @@ def reachable(urls, timeout=5):
 
 
 def check_data(report, name, data_dir=DATA_DIR):
+    """Which copy of each file the scripts would use (see data.copies), and whether it holds."""
     info = data.DATASETS[name]
-    folders = [Path(data_dir) / name, *info["system_dirs"]]
-    found = {}  # file -> path, where the scripts would take it from
+    found = {}  # file -> (path, whose layout), where the scripts would take it from
     for filename in data.FILES.values():
-        for folder in folders:
-            if (folder / filename).exists():
-                found[filename] = folder / filename
-                break
+        try:
+            found[filename] = data.locate(name, filename, data_dir, allow_download=False)
+        except data.DataError as err:
+            if "truncated or corrupt" in str(err):
+                path = str(err).split(": ", 1)[0]
+                report.bad(info["title"], f"{path}: checksum mismatch (truncated or corrupt)",
+                           f"delete {path}; the scripts fetch a fresh copy", blocks=name == "mnist")
+                return
     default = name == "mnist"  # the scripts' default; Fashion-MNIST only with --dataset
     label = info["title"]
-    for path in found.values():
-        try:
-            data.verify(path, name)
-        except data.DataError:
-            report.bad(label, f"{path}: checksum mismatch (truncated or corrupt)",
-                       f"delete {path}; the scripts fetch a fresh copy", blocks=default)
-            return
     if len(found) == len(data.FILES):
-        places = sorted({str(p.parent) for p in found.values()})
+        places = sorted({f"{path.parent if path.suffix != '.npz' else path} ({layout})" for path, layout in found.values()})
         report.ok(label, f"{' and '.join(places)}: all four files, checksums hold")
         return
     missing = [f for f in data.FILES.values() if f not in found]
@@ -219,7 +217,8 @@ def check_data(report, name, data_dir=DATA_DIR):
         report.ok(label, f"{len(missing)} file(s) not here yet; {mirror.split('/')[2]} answers, so the "
                   f"scripts download them into {Path(data_dir) / name}/ on first use")
     elif default:
-        report.bad(label, f"not in {Path(data_dir) / name}/ and no mirror answers (offline?)",
+        report.bad(label, f"not in {Path(data_dir) / name}/ nor in torchvision's or Keras' places, and no mirror "
+                   "answers (offline?)",
                    f"copy {', '.join(missing)} into {Path(data_dir) / name}/, or use --dataset fashion-mnist")
     else:
         report.bad(label, f"not in {Path(data_dir) / name}/ nor in {info['system_dirs'][0]}, and no mirror answers",

@@ -13,15 +13,19 @@ DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 def run(main):
     """Every script's `if __name__ == "__main__":` line: run main() and exit with its status.
 
+    Output that the console cannot encode is replaced, never a crash (console.safe_streams).
+
     A reader's `script | head` closes the pipe early; the next print then raises BrokenPipeError.
     That is not an error of the script: end quietly, with the status a shell gives a process
     killed by SIGPIPE (128 + 13), and point stdout at /dev/null so Python's own flush at exit
     cannot raise it again.
     """
+    from .console import safe_streams
     from .figures import in_notebook
 
     if in_notebook():  # a notebook cell: no exit, the kernel goes on
         return main()
+    safe_streams()
     try:
         status = main()
         sys.stdout.flush()

@@ -24,13 +24,21 @@ SCRIPTS = {"vae": "vae.py", "gan": "gan.py", "xor": "xor_tensorflow.py", "cgan":
 UNIT = {"vae": "epoch", "gan": "epoch", "xor": "step", "cgan": "epoch"}
 ZERO_BASED = ("gan", "cgan")  # these print epochs from 0, as the book does
 # The CGAN listing's "D(G(z))" column is minus the mean pixel of the fakes, not a score: cgan.py
-# prints the real score there, so the verdict leaves that column out (cgan.py reports it apart).
+# prints the discriminator's score of the fakes there, so the book's column is no range for it:
+# the verdict and the table leave that column out (cgan.py reports the listing's quantity apart).
 JUDGED = {"cgan": 3}
 
 
-def seed_spread(kind, key, centre):
-    """The measured seed-to-seed spread at this epoch (the nearest measured one), in absolute units."""
-    data = json.loads(SPREAD_FILE.read_text()).get(kind)
+def measured(kind, dataset):
+    """The seed-spread entry for `kind` measured on `dataset` (XOR's is one for all), or None."""
+    spreads = json.loads(SPREAD_FILE.read_text(encoding="utf-8"))
+    return spreads.get(kind) if kind == "xor" else spreads.get(dataset, {}).get(kind)
+
+
+def seed_spread(kind, key, centre, dataset="mnist"):
+    """The seed-to-seed spread measured on `dataset` at this epoch (the nearest measured one), in
+    absolute units."""
+    data = measured(kind, dataset)
     if data is None:  # not measured yet: the book's own spread alone
         return np.zeros_like(centre)
     by_epoch = {int(k): v for k, v in data["by_epoch"].items()}
@@ -40,7 +48,8 @@ def seed_spread(kind, key, centre):
 
 
 def book_range(kind, key):
-    """(low, high) per metric at this epoch/step: the book's printed values widened by the seed spread."""
+    """(low, high) per metric at this epoch/step: the book's printed values widened by the seed
+    spread measured on MNIST, the book's data."""
     values = np.array(book.group(kind, book.book_run(kind))[key])
     low, high = values.min(0), values.max(0)
     spread = seed_spread(kind, key, values.mean(0))
@@ -54,12 +63,12 @@ def reference(kind, dataset):
     if kind == "xor" or dataset == "mnist":
         keys = book.group(kind, book.book_run(kind))
         return "the book's", {k: book_range(kind, k) for k in keys}, book.BOOK_EPOCHS[kind]
-    ref = json.loads(SPREAD_FILE.read_text()).get(kind, {}).get("reference")
-    if not ref or ref["dataset"] != dataset:
+    ref = (measured(kind, dataset) or {}).get("reference")
+    if not ref:
         return None
     ranges = {}
     for key, (low, high) in ref["lines"].items():
-        spread = seed_spread(kind, int(key), (np.array(low) + np.array(high)) / 2)
+        spread = seed_spread(kind, int(key), (np.array(low) + np.array(high)) / 2, dataset)
         ranges[int(key)] = (np.array(low) - spread, np.array(high) + spread)
     return f"this project's {dataset} reference", ranges, ref["epochs"]
 
@@ -98,18 +107,19 @@ def judge(kind, records, dataset="mnist", planned=None):
     if not shared:
         return [], f"Book check: {prefix}no printed {UNIT[kind]} of this run is in {whose} printout (no verdict)"
     metrics = book.METRICS[kind]
+    judged = JUDGED.get(kind, len(metrics))
     table = [f"Book check, {name} against {whose} printed run ({UNIT[kind]} means; range: low-high):",
              f"{UNIT[kind]:>6}  " + "  ".join(f"{m + ' run':>15} {'range':>19}" for m in metrics)]
     for key in sample(shared):
         mine, (low, high) = np.mean(run[key], 0), ranges[key]
-        table.append(f"{key:>6}  " + "  ".join(f"{a:>15.4f} {f'{lo:.4f}-{hi:.4f}':>19}"
-                                                for a, lo, hi in zip(mine, low, high)))
+        table.append(f"{key:>6}  " + "  ".join(
+            f"{a:>15.4f} {f'{lo:.4f}-{hi:.4f}' if i < judged else 'not compared':>19}"
+            for i, (a, lo, hi) in enumerate(zip(mine, low, high))))
 
     last = shared[-1]
     mine = np.mean(run[last], 0)
     low, high = ranges[last]
     reason = diagnose(kind, np.array(run[max(run)][-1]))
-    judged = JUDGED.get(kind, len(metrics))
     outside = [(m, v, lo, hi) for m, v, lo, hi in list(zip(metrics, mine, low, high))[:judged] if not lo <= v <= hi]
     unfinished = kind != "xor" and max(run) < (end - 1 if kind in ZERO_BASED else end)
     done = max(run) + (kind in ZERO_BASED)
@@ -188,7 +198,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.log.exists():
         parser.error(f"{args.log}: no such file")
-    records, planned = book.parse(args.kind, args.log.read_text())
+    records, planned = book.parse(args.kind, args.log.read_text(encoding="utf-8"))
     if not records:
         parser.error(f"{args.log}: no lines in the format of {SCRIPTS[args.kind]}")
     table, verdict = judge(args.kind, records, args.dataset, planned)
@@ -198,4 +208,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from .cli import run
+
+    run(main)

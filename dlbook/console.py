@@ -4,9 +4,29 @@ Inside `with Console(...)`, a plain print() also goes to --log and is kept in `l
 book's own print(...) lines need no change. The progress line goes to stderr, so the
 book-format lines on stdout stay clean for a reader who pipes or compares them.
 """
+import io
 import sys
 import time
 from pathlib import Path
+
+
+def safe_streams():
+    """Never crash on a character the console cannot show: on a console or pipe that is not UTF-8
+    (a Chinese Windows' GBK, a Western one's cp1252, an ASCII locale) a ✔, an arrow or a Chinese
+    caption prints as '?' instead of raising UnicodeEncodeError. Files are always UTF-8."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="replace")
+
+
+def printable(text, fallback, stream=None):
+    """`text` if the stream can show it, else the plain-ASCII `fallback` (where a '?' would lose meaning)."""
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+        return text
+    except (UnicodeEncodeError, LookupError):
+        return fallback
 
 
 def _clock(seconds):

@@ -1,16 +1,14 @@
 """What the book's listings in ch08_generative/listings/ need to run here (defined for 8.1).
 
 The listings build `torchvision.datasets.MNIST(..., download=True)`; here the same dataset class
-reads the files dlbook.data has found and checked (data/, Debian's Fashion-MNIST, or a verified
-download), so a listing runs offline exactly as printed from the line that builds the DataLoader on.
+reads the files dlbook.data has found and checked (data/, torchvision's or Keras' copy, Debian's
+Fashion-MNIST, or a verified download), so a listing runs offline exactly as printed from the line that builds the DataLoader on.
 """
 import argparse
-import gzip
-import shutil
 from pathlib import Path
 
 from . import data
-from .paths import DATA_DIR, FIGURES_DIR
+from .paths import DATA_DIR, FIGURES_DIR, atomic_path
 
 
 def parse_args(argv, num_epochs, sample_dir):
@@ -36,7 +34,6 @@ def torchvision_mnist(dataset, data_dir, root, transform, train=True):
     for filename in data.FILES.values():
         target = raw / filename[:-3]
         if not target.exists():
-            source = data.locate(dataset, filename, data_dir)
-            with gzip.open(source, "rb") as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst)
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(data.read(dataset, filename, data_dir)[0])
     return cls(root=str(root), train=train, transform=transform, download=False)

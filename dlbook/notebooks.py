@@ -63,7 +63,7 @@ def quick_flags(script):
 def cells(script, root=REPO_ROOT):
     """[(kind, source)] of the notebook for `script` (a path relative to `root`)."""
     name = script.rsplit("/", 1)[1][:-3]
-    text = (root / script).read_text()
+    text = (root / script).read_text(encoding="utf-8")
     doc, body = re.match(r'"""(.*?)"""\n(.*)', text, re.S).groups()
     title = f"# {TITLES[name]}\n\n**{doc.splitlines()[0]}**\n\n" + "\n".join(doc.splitlines()[1:]).strip()
     out = [("markdown", title + f"\n\nGenerated from `{name}.py` by `python -m dlbook.notebooks`: edit the script, "
@@ -105,12 +105,12 @@ def main(argv=None, root=REPO_ROOT):
     parser.add_argument("--check", action="store_true", help="exit 1 if a notebook is not what its script makes")
     args = parser.parse_args(argv)
     stale = [s for s in SCRIPTS if not (root / s).with_suffix(".ipynb").exists()
-             or (root / s).with_suffix(".ipynb").read_text() != notebook(s, root)]
+             or (root / s).with_suffix(".ipynb").read_text(encoding="utf-8") != notebook(s, root)]
     for script in stale:
         if args.check:
             print(f"{script[:-3]}.ipynb is out of date: run python -m dlbook.notebooks")
         else:
-            (root / script).with_suffix(".ipynb").write_text(notebook(script, root))
+            (root / script).with_suffix(".ipynb").write_text(notebook(script, root), encoding="utf-8")
             print(f"wrote {script[:-3]}.ipynb")
     return 1 if stale and args.check else 0
 

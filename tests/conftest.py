@@ -1,5 +1,6 @@
 """Fixtures shared by the tests: synthetic IDX data sets; each skip reason said once at the end."""
 import gzip
+import hashlib
 import struct
 
 import numpy as np
@@ -38,7 +39,7 @@ def synthetic_idx(tmp_path, monkeypatch):
 
     Writes the four gzipped IDX files of `dataset` under <data dir>/<dataset>/ (label-dependent
     blobs, so a classifier can learn them) and makes dlbook.data accept exactly those files: their
-    MD5 sums replace the real ones, and neither the system copy nor a download is tried.
+    MD5 sums replace the real ones, and neither another copy nor a download is tried.
     """
     from dlbook import data
 
@@ -54,10 +55,11 @@ def synthetic_idx(tmp_path, monkeypatch):
             for kind, array in (("images", images(labels, rng)), ("labels", labels)):
                 filename = data.FILES[split, kind]
                 _write_idx(folder / filename, array)
-                md5[filename] = {data.md5sum(folder / filename)}
+                md5[filename] = {hashlib.md5(data.unpack(folder / filename)).hexdigest()}
         monkeypatch.setitem(data.DATASETS[dataset], "md5", md5)
         monkeypatch.setitem(data.DATASETS[dataset], "system_dirs", [])
         monkeypatch.setitem(data.DATASETS[dataset], "mirrors", [])
+        monkeypatch.setenv("KERAS_HOME", str(tmp_path / "no-keras"))
         return root
 
     return make

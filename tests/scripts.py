@@ -21,7 +21,7 @@ def data_folder(dataset):
     """The folder the scripts would read `dataset` from with default flags (data/<dataset>/ at the
     repository root, then the system copy), if it holds all four files with good checksums."""
     try:
-        paths = {data.locate(dataset, f, allow_download=False) for f in data.FILES.values()}
+        paths = {data.locate(dataset, f, allow_download=False)[0] for f in data.FILES.values()}
     except data.DataError:
         return None
     folders = {p.parent for p in paths}

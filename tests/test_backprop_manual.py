@@ -140,7 +140,7 @@ def test_runs_from_inside_the_chapter_folder(tmp_path):
     folder = Path(bp.__file__).parent
     result = subprocess.run([sys.executable, "backprop_manual.py", "--out", str(tmp_path), "--iterations", "100",
                              "--log", str(tmp_path / "run.log")],
-                            cwd=folder, capture_output=True, text=True, timeout=60)
+                            cwd=folder, capture_output=True, text=True, encoding="utf-8", timeout=60)
     assert result.returncode == 0, result.stderr
     assert "E_total = 0.298371109" in result.stdout
     assert "iteration: 100, E_total" in (tmp_path / "run.log").read_text(encoding="utf-8")

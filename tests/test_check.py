@@ -81,7 +81,7 @@ def test_missing_mnist_is_fine_where_a_mirror_answers(report, capsys, monkeypatc
 
 def test_figures_folder_not_writable(report, capsys, tmp_path):
     blocker = tmp_path / "a-file"
-    blocker.write_text("")
+    blocker.write_text("", encoding="utf-8")
     check.check_figures(report, blocker / "figures")
     assert lines(capsys)[0].startswith("✘ figures") and report.blocking == 1
 

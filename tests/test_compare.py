@@ -38,8 +38,8 @@ def test_parser_matches_the_books_own_files_when_present():
     shared = Path(__file__).resolve().parents[2] / "shared" / "book"
     if not shared.exists():
         pytest.skip("../shared/book (the book's printed runs) is not beside this checkout")
-    assert book_text("vae") == (shared / "printed_vae_run.txt").read_text().strip()
-    assert book_text("gan") == (shared / "printed_gan_run.txt").read_text().strip()
+    assert book_text("vae") == (shared / "printed_vae_run.txt").read_text(encoding="utf-8").strip()
+    assert book_text("gan") == (shared / "printed_gan_run.txt").read_text(encoding="utf-8").strip()
 
 
 @pytest.mark.parametrize("kind", ["vae", "gan", "xor"])
@@ -62,7 +62,7 @@ def test_the_seed_spread_is_relative_to_the_value():
 def test_the_readme_table_matches_the_code():
     """The README's expected ranges are the code's, rounded as printed there."""
     from pathlib import Path
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     low, high = compare.book_range("vae", 30)
     assert f"Reconst Loss {low[0]:,.0f}–{high[0]:,.0f} and KL Div {low[1]:,.0f}–{high[1]:,.0f}" in readme
     low, high = compare.book_range("gan", 199)
@@ -78,9 +78,9 @@ def test_far_off_values_are_blamed_on_the_model_not_the_seed():
 
 def test_the_command_exits_1_outside_the_range(tmp_path, capsys):
     log = tmp_path / "vae.log"
-    log.write_text("\n".join(VAE_LINE.format(e, 30, s, 469, r * 1.5, kl) for e, s, r, kl in book.book_run("vae")))
+    log.write_text("\n".join(VAE_LINE.format(e, 30, s, 469, r * 1.5, kl) for e, s, r, kl in book.book_run("vae")), encoding="utf-8")
     assert compare.main(["vae", str(log), "--out", str(tmp_path)]) == 1
-    log.write_text(book_text("vae"))
+    log.write_text(book_text("vae"), encoding="utf-8")
     assert compare.main(["vae", str(log), "--out", str(tmp_path)]) == 0
 
 
@@ -114,7 +114,7 @@ def test_far_off_values_are_outside_with_the_metric_named():
 
 
 def test_fashion_mnist_is_judged_against_the_projects_reference_runs():
-    ref = compare.json.loads(compare.SPREAD_FILE.read_text())["vae"]["reference"]
+    ref = compare.json.loads(compare.SPREAD_FILE.read_text(encoding="utf-8"))["vae"]["reference"]
     assert ref["dataset"] == "fashion-mnist" and ref["epochs"] == 30
     middle = [(e, 400, *((np.array(lo) + np.array(hi)) / 2)) for e, (lo, hi) in
               ((int(e), v) for e, v in ref["lines"].items())]
@@ -127,7 +127,7 @@ def test_fashion_mnist_is_judged_against_the_projects_reference_runs():
 
 def test_command_line_prints_table_verdict_and_writes_overlay(tmp_path, capsys):
     log = tmp_path / "gan.log"
-    log.write_text(book_text("gan") + "\n")
+    log.write_text(book_text("gan") + "\n", encoding="utf-8")
     compare.main(["gan", str(log), "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert "Book check, gan.py" in out and "Book check: within" in out

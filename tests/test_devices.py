@@ -258,5 +258,5 @@ def test_tensorflow_start_up_is_quiet():
     """TensorFlow's C++ notices (oneDNN, CUDA stubs, absl) do not reach stderr."""
     pytest.importorskip("tensorflow")
     proc = subprocess.run([sys.executable, "-c", "from dlbook.device import load_tensorflow as t; "
-                           "t().constant(1.0) + 1"], capture_output=True, text=True, timeout=120)
+                           "t().constant(1.0) + 1"], capture_output=True, text=True, encoding="utf-8", timeout=120)
     assert proc.returncode == 0 and proc.stderr == ""

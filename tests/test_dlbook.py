@@ -25,8 +25,88 @@ def test_corrupt_file_is_reported_by_name_and_not_read(synthetic_idx):
     root = synthetic_idx("mnist")
     path = root / "mnist" / "train-images-idx3-ubyte.gz"
     path.write_bytes(path.read_bytes()[:-100])  # truncated
-    with pytest.raises(data.DataError, match="train-images-idx3-ubyte.gz.*checksum mismatch"):
+    with pytest.raises(data.DataError, match="train-images-idx3-ubyte.gz: .*truncated or corrupt"):
         data.load("mnist", "train", root)
+
+
+def _move_to_torchvision_layout(root):
+    """The synthetic files as torchvision keeps them: <root>/MNIST/raw/, the images unpacked."""
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for path in (root / "mnist").iterdir():
+        if "images" in path.name:
+            (raw / path.name[:-3]).write_bytes(gzip.decompress(path.read_bytes()))
+            path.unlink()
+        else:
+            path.rename(raw / path.name)
+    (root / "mnist").rmdir()
+    return raw
+
+
+def test_torchvision_layout_is_found_gzipped_or_unpacked_and_named(synthetic_idx, capsys):
+    root = synthetic_idx("mnist", n_train=50, n_test=20)
+    expected = data.load("mnist", "train", root)
+    raw = _move_to_torchvision_layout(root)
+    images, labels = data.load("mnist", "train", root)
+    assert (images == expected[0]).all() and (labels == expected[1]).all()
+    assert f"Data: MNIST from {raw} (torchvision's layout" in capsys.readouterr().out
+    assert data.locate("mnist", "t10k-images-idx3-ubyte.gz", root) == (raw / "t10k-images-idx3-ubyte",
+                                                                      "torchvision's layout, unpacked")
+
+
+def test_a_corrupt_unpacked_torchvision_file_is_refused_by_name(synthetic_idx):
+    root = synthetic_idx("mnist")
+    raw = _move_to_torchvision_layout(root)
+    bad = raw / "train-images-idx3-ubyte"
+    bad.write_bytes(bad.read_bytes()[:-1] + b"\x01")  # one pixel changed, the size unchanged
+    with pytest.raises(data.DataError, match=f"{bad}: checksum mismatch"):
+        data.load("mnist", "train", root)
+
+
+def _keras_npz(root, keras_home):
+    arrays = {key: data.load("mnist", split, root)[i] for split, i, key in
+              (("train", 0, "x_train"), ("train", 1, "y_train"), ("test", 0, "x_test"), ("test", 1, "y_test"))}
+    (keras_home / "datasets").mkdir(parents=True)
+    np.savez_compressed(keras_home / "datasets" / "mnist.npz", **arrays)
+    for path in (root / "mnist").iterdir():
+        path.unlink()
+    return arrays, keras_home / "datasets" / "mnist.npz"
+
+
+def test_keras_cache_is_found_checked_and_reported_by_check(synthetic_idx, tmp_path, monkeypatch, capsys):
+    from dlbook import check
+
+    root = synthetic_idx("mnist", n_train=50, n_test=20)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    arrays, npz = _keras_npz(root, tmp_path / "keras")
+    images, labels = data.load("mnist", "test", root)
+    assert (images == arrays["x_test"]).all() and (labels == arrays["y_test"]).all()
+    assert f"Data: MNIST from {npz.parent} (Keras' cache" in capsys.readouterr().out
+    check.check_data(check.Report(), "mnist", root)
+    assert f"MNIST: {npz} (Keras' cache): all four files, checksums hold" in capsys.readouterr().out
+
+
+def test_a_keras_cache_with_other_pixels_is_refused_by_name(synthetic_idx, tmp_path, monkeypatch):
+    root = synthetic_idx("mnist", n_train=50, n_test=20)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    arrays, npz = _keras_npz(root, tmp_path / "keras")
+    arrays["x_train"][0, 0, 0] ^= 1
+    np.savez_compressed(npz, **arrays)
+    with pytest.raises(data.DataError, match=f"{npz}: checksum mismatch for train-images"):
+        data.load("mnist", "train", root)
+
+
+def test_a_corrupt_system_copy_is_refused_by_name(synthetic_idx, tmp_path, monkeypatch):
+    root = synthetic_idx("fashion-mnist")
+    system = tmp_path / "usr-share"
+    (root / "fashion-mnist").rename(system)
+    monkeypatch.setitem(data.DATASETS["fashion-mnist"], "system_dirs", [system])
+    assert data.load("fashion-mnist", "train", root)[0].shape == (256, 28, 28)
+    path = system / "train-labels-idx1-ubyte.gz"
+    labels = gzip.decompress(path.read_bytes())
+    path.write_bytes(gzip.compress(labels[:-1] + bytes([(labels[-1] + 1) % 10])))  # one label changed
+    with pytest.raises(data.DataError, match=f"{path}: checksum mismatch"):
+        data.load("fashion-mnist", "train", root)
 
 
 def test_read_idx_rejects_a_short_payload(tmp_path):
@@ -119,7 +199,7 @@ def test_data_tests_look_where_the_scripts_look(synthetic_idx, monkeypatch):
                                   ["--dataset", "cifar"]])
 def test_bad_flags_exit_2(argv, tmp_path):
     blocker = tmp_path / "file"
-    blocker.write_text("")
+    blocker.write_text("", encoding="utf-8")
     parser = cli.make_parser("t", dataset=True)
     with pytest.raises(SystemExit) as exit_:
         cli.parse_args(parser, [a.format(file=blocker) for a in argv])
@@ -180,7 +260,7 @@ def test_console_logs_book_lines_and_keeps_progress_off_stdout(tmp_path, capsys,
     out, err = capsys.readouterr()
     assert out == "step: 0, loss: 0.212\n"
     assert "ETA" in err
-    assert (tmp_path / "run.log").read_text() == "step: 0, loss: 0.212\n"
+    assert (tmp_path / "run.log").read_text(encoding="utf-8") == "step: 0, loss: 0.212\n"
 
 
 def test_tiles_puts_images_in_rows_of_columns():

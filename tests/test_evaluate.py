@@ -101,7 +101,7 @@ def test_evaluates_saved_generators_and_reuses_its_classifier(synthetic_idx, tmp
     assert first["accuracy"] > 0.8  # the blobs' place gives the class away (chance: 0.1)
     assert real[2] < vae_row[2] and real[2] < gan_row[2]  # the test halves are closer than any generator
     assert "8.4 'GAN images are sharper than the VAE's'" in out
-    table = (tmp_path / "evaluate_mnist.md").read_text()
+    table = (tmp_path / "evaluate_mnist.md").read_text(encoding="utf-8")
     assert table.count("\n| VAE | 1 |") == 1 and "| GAN | 1 |" in table
     assert plt.imread(tmp_path / "fig8-8c_generators_measured.png").std() > 0.01
 

@@ -25,7 +25,7 @@ def test_trains_on_synthetic_mnist_and_prints_test_results(synthetic_idx, tmp_pa
     assert re.search(r"^Test loss: \d+\.\d{4}$", out, re.M)
     accuracy = float(re.search(r"^Test accuracy: (\d\.\d{4})$", out, re.M).group(1))
     assert accuracy > 0.5  # the blobs sit in one place per class: easy to learn, chance is 0.1
-    assert "Test accuracy:" in log.read_text()
+    assert "Test accuracy:" in log.read_text(encoding="utf-8")
     for name in FIGURES:
         assert matplotlib.image.imread(tmp_path / name).std() > 0, name
 

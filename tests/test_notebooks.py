@@ -23,7 +23,7 @@ def test_editing_one_line_of_a_script_makes_the_check_fail(tmp_path, capsys):
             shutil.copy((REPO_ROOT / script).with_suffix(suffix), (tmp_path / script).with_suffix(suffix))
     assert notebooks.main(["--check"], root=tmp_path) == 0
     vae = tmp_path / "ch08_generative" / "vae.py"
-    vae.write_text(vae.read_text().replace("h_dim = 400", "h_dim = 401"))
+    vae.write_text(vae.read_text(encoding="utf-8").replace("h_dim = 400", "h_dim = 401"))
     assert notebooks.main(["--check"], root=tmp_path) == 1
     assert "ch08_generative/vae.ipynb is out of date" in capsys.readouterr().out
 
@@ -36,9 +36,9 @@ def test_quick_flags_are_the_scripts_own_run_not_a_variant():
 
 @pytest.mark.parametrize("script", notebooks.SCRIPTS)
 def test_the_code_cells_are_the_scripts_lines(script):
-    nb = json.loads((REPO_ROOT / script).with_suffix(".ipynb").read_text())
+    nb = json.loads((REPO_ROOT / script).with_suffix(".ipynb").read_text(encoding="utf-8"))
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
-    body = (REPO_ROOT / script).read_text().split('"""\n', 1)[1]  # after the module docstring
+    body = (REPO_ROOT / script).read_text(encoding="utf-8").split('"""\n', 1)[1]  # after the module docstring
     assert "\n".join(code[1:]).split() == body.split()  # the same lines, cut into cells
     assert "QUICK = False" in code[0] and all(not c["outputs"] for c in nb["cells"] if c["cell_type"] == "code")
     headings = [c for c in nb["cells"] if c["cell_type"] == "markdown" and c["source"][0].startswith("## ")]
@@ -51,7 +51,7 @@ def run_notebook(script, tmp_path, extra=()):
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.reads((REPO_ROOT / script).with_suffix(".ipynb").read_text(), as_version=4)
+    nb = nbformat.reads((REPO_ROOT / script).with_suffix(".ipynb").read_text(encoding="utf-8"), as_version=4)
     first = nb.cells[1]
     first.source = first.source.replace("QUICK = False", "QUICK = True") + f"\nsys.argv += {['--out', str(tmp_path), *extra]!r}"
     NotebookClient(nb, timeout=300, kernel_name="python3",

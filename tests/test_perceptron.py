@@ -79,7 +79,7 @@ def test_max_epochs_and_device_flags(tmp_path, capsys):
 def test_runs_from_inside_the_chapter_folder(tmp_path):
     folder = Path(perceptron.__file__).parent
     result = subprocess.run([sys.executable, "perceptron.py", "--out", str(tmp_path), "--max-epochs", "5"],
-                            cwd=folder, capture_output=True, text=True, timeout=60)
+                            cwd=folder, capture_output=True, text=True, encoding="utf-8", timeout=60)
     assert result.returncode == 0, result.stderr
     assert "output = Hw + b = [0, 1, 1, 0]" in result.stdout
     assert (tmp_path / "fig6-26_xor.png").exists()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text()
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 LINKS = re.findall(r"\]\((ch08_generative/\w+\.py)#L(\d+)-L(\d+)\)", README)
 
 
@@ -17,7 +17,7 @@ def test_there_are_line_links_for_each_listing_script():
 
 @pytest.mark.parametrize("path,first,last", LINKS)
 def test_each_link_covers_a_whole_block_from_its_comment(path, first, last):
-    lines = (ROOT / path).read_text().splitlines()
+    lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
     first, last = int(first), int(last)
     assert lines[first - 1].startswith("# "), f"{path}#L{first} is not a section comment: {lines[first - 1]!r}"
     assert lines[last - 1].strip(), f"{path}#L{last} is blank"
@@ -26,14 +26,14 @@ def test_each_link_covers_a_whole_block_from_its_comment(path, first, last):
 
 def test_the_training_loop_links_hold_the_books_print_line():
     for path, first, last in LINKS:
-        block = "\n".join((ROOT / path).read_text().splitlines()[int(first) - 1:int(last)])
+        block = "\n".join((ROOT / path).read_text(encoding="utf-8").splitlines()[int(first) - 1:int(last)])
         if "for epoch in" in block:
             assert re.search(r"print\(['\"]Epoch ?\[", block), path
 
 
 @pytest.mark.parametrize("script", sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("ch0[68]_*/*.py")))
 def test_each_script_names_its_book_section(script):
-    doc = (ROOT / script).read_text().split('"""')[1]
+    doc = (ROOT / script).read_text(encoding="utf-8").split('"""')[1]
     assert re.match(r"\d\.\d(\.\d)?", doc), f"{script}: the docstring should start with the book section"
 
 
@@ -41,5 +41,5 @@ def test_no_script_edits_sys_path():
     """dlbook is installed (pip install -e .), so nothing needs sys.path edits or E402 excuses."""
     offenders = [p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.py")
                  if ".venv" not in p.parts and p.name != "test_readme.py"
-                 and re.search(r"sys\.path\.(insert|append)|sys\.path\[|noqa: E402", p.read_text())]
+                 and re.search(r"sys\.path\.(insert|append)|sys\.path\[|noqa: E402", p.read_text(encoding="utf-8"))]
     assert offenders == []

@@ -29,11 +29,11 @@ def test_runs_logs_gallery_and_summary(tmp_path, capsys, monkeypatch):
     assert status == 1  # one script failed, and the summary says which and why
     assert re.search(r"^perceptron +6\.4\.1-6\.4\.3 +ok .*output = Hw \+ b = \[0, 1, 1, 0\]", out, re.M)
     assert re.search(r"^broken +6\.4\.2 +failed \(2\) .*error: argument --max-epochs", out, re.M)
-    log = (tmp_path / "logs" / "perceptron.log").read_text()
+    log = (tmp_path / "logs" / "perceptron.log").read_text(encoding="utf-8")
     assert log.startswith("$ python ch06_feedforward/perceptron.py") and "output = Hw + b" in log
-    broken_log = (tmp_path / "logs" / "broken.log").read_text()
+    broken_log = (tmp_path / "logs" / "broken.log").read_text(encoding="utf-8")
     assert "--- stderr ---" in broken_log and "error: argument --max-epochs" in broken_log
-    gallery = (tmp_path / "README.md").read_text()
+    gallery = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "## Fig 6-26: XOR: circles are 0, squares are 1; no straight line separates them · 图6-26 异或问题示意图" in gallery
     assert "python reproduce.py --chapter 6 --quick --out" in gallery
     for image in re.findall(r"!\[.*?\]\((.+?)\)", gallery):
@@ -41,12 +41,12 @@ def test_runs_logs_gallery_and_summary(tmp_path, capsys, monkeypatch):
 
 
 def test_gallery_shows_evaluates_table_with_its_command(tmp_path):
-    (tmp_path / "evaluate_mnist.md").write_text("| model | FD |\n|---|---|\n| VAE | 1.0 |\n")
+    (tmp_path / "evaluate_mnist.md").write_text("| model | FD |\n|---|---|\n| VAE | 1.0 |\n", encoding="utf-8")
     evaluate, = runs("evaluate")
     args = reproduce.parse_args(["--quick", "--out", str(tmp_path)])
     args.argv = ["--quick"]
     reproduce.gallery([(evaluate, ("ok", 1.0, f"Table: {tmp_path / 'evaluate_mnist.md'}\n", ""))], args)
-    gallery = (tmp_path / "README.md").read_text()
+    gallery = (tmp_path / "README.md").read_text(encoding="utf-8")
     assert "## 8.4 measured: evaluate.py's table\n\n| model | FD |\n|---|---|\n| VAE | 1.0 |" in gallery
     assert "`python ch08_generative/evaluate.py --classifier-epochs 1 --samples 2000 --out" in gallery
 
@@ -55,20 +55,20 @@ def test_missing_device_stops_before_any_script(tmp_path, capsys, monkeypatch):
     """Fix 7: --device cuda without CUDA: one line, exit 2, no script run, the gallery untouched."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(reproduce, "run_one", lambda *a: pytest.fail("a script ran"))
-    (tmp_path / "README.md").write_text("the last gallery")
+    (tmp_path / "README.md").write_text("the last gallery", encoding="utf-8")
     with pytest.raises(SystemExit) as exit_:
         reproduce.main(["--device", "cuda", "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.count("\n") == 1 and "--device cuda" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
-    assert (tmp_path / "README.md").read_text() == "the last gallery"
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == "the last gallery"
 
 
 def test_without_data_or_network_one_message_before_any_script(tmp_path):
     """Issue 9: no MNIST and no network: the data set is checked once, before the first script,
     and one message (suggesting --dataset fashion-mnist) ends the run with status 2."""
     proc = subprocess.run([sys.executable, "reproduce.py", "--chapter", "6", "--data-dir", str(tmp_path / "empty"),
-                           "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                           "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=60,
                           env={**os.environ, **OFFLINE})
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("not found and not downloadable") == 1 and "--dataset fashion-mnist" in proc.stderr
@@ -96,7 +96,7 @@ def test_seed_goes_only_to_scripts_that_take_it():
 
 def test_check_is_fast_offline_and_says_each_fix(tmp_path):
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "reproduce.py", "--check"], cwd=ROOT, capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "reproduce.py", "--check"], cwd=ROOT, capture_output=True, text=True, encoding="utf-8",
                           timeout=60, env={**os.environ, **OFFLINE})
     assert time.perf_counter() - start < 20
     lines = proc.stdout.splitlines()

@@ -64,7 +64,7 @@ def test_sweep_counts_stuck_seeds(tmp_path, capsys):
     assert solved > 0 and stuck > 0  # seeds 0..11 hold both kinds
     assert sum(groups) == stuck
     assert "stuck at loss 0.167 (1/6)" in out
-    assert "stuck: " in log.read_text()
+    assert "stuck: " in log.read_text(encoding="utf-8")
     assert_figure(tmp_path / "fig6-4-4_xor_sweep_regions.png")
 
 
@@ -103,7 +103,7 @@ def test_keras_backend_does_not_matter(tmp_path, capsys):
     args = ["--device", "cpu", "--steps", "400", "--out", str(tmp_path)]
     xor.main(args)
     expected = [line for line in capsys.readouterr().out.splitlines() if line.startswith(("step:", "pred:"))]
-    proc = subprocess.run([sys.executable, xor.__file__, *args], capture_output=True, text=True, timeout=120,
+    proc = subprocess.run([sys.executable, xor.__file__, *args], capture_output=True, text=True, encoding="utf-8", timeout=120,
                           env={**os.environ, "KERAS_BACKEND": "torch"})
     assert proc.returncode == 0, proc.stderr
     assert [line for line in proc.stdout.splitlines() if line.startswith(("step:", "pred:"))] == expected
