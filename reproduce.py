@@ -35,6 +35,7 @@ class Run(NamedTuple):
     keys: str  # the last line matching each |-separated pattern goes into the summary
     seeded: bool = True  # takes --seed (backprop_manual.py draws no random numbers)
     tensorflow: bool = False  # needs TensorFlow itself (not only Keras)
+    keras: bool = False  # Keras, on TensorFlow unless KERAS_BACKEND says otherwise
 
 
 RUNS = [
@@ -47,7 +48,7 @@ RUNS = [
     Run("backprop_manual", "ch06_feedforward/backprop_manual.py", "6.4.5", [], ["--iterations", "2000"], False,
         r"^iteration: \d+, .*", seeded=False),
     Run("keras_mlp", "ch06_feedforward/keras_mlp.py", "6.5", [], ["--epochs", "2"], True,
-        r"^Test accuracy: .*"),
+        r"^Test accuracy: .*", keras=True),
     # The 2-D VAE (Fig 8-8) first: autoencoder.py sets its own 2-D model beside it.
     Run("vae_z2", "ch08_generative/vae.py", "8.1.1, 8.4", ["--z-dim", "2"], ["--z-dim", "2", "--epochs", "2"], True,
         r"^Per-image loss.*"),
@@ -126,11 +127,26 @@ def parse_args(argv=None):
 
 def command(run, args):
     argv = [sys.executable, run.script, *(run.quick if args.quick else run.full), "--out", str(args.out)]
-    flags = ("device",) + (("seed",) if run.seeded else ()) + (("dataset", "data_dir") if run.uses_data else ())
+    flags = (("seed",) if run.seeded else ()) + (("dataset", "data_dir") if run.uses_data else ())
     for flag in flags:
         if getattr(args, flag) is not None:
             argv += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
-    return argv
+    name = script_device(run, args)[0]
+    return argv + (["--device", name] if name else [])
+
+
+def on_tensorflow(run):
+    return run.tensorflow or (run.keras and device.keras_backend() == "tensorflow")
+
+
+def script_device(run, args):
+    """(the --device this script gets, why it differs from --device or None). A TensorFlow script
+    asked for a GPU that TensorFlow does not see here (pip's TensorFlow has no CUDA on Windows and
+    macOS, no Metal without tensorflow-metal) runs on the CPU, as --check says it may."""
+    if not on_tensorflow(run) or device.tensorflow_can_use(args.device, device.tensorflow_gpus()):
+        return args.device, None
+    return "cpu", (f"TensorFlow sees {device.tensorflow_gpus()} GPU(s) here, so this script runs on the CPU "
+                   f"(--device {args.device} is for the PyTorch scripts)")
 
 
 def preflight(runs, args):
@@ -156,6 +172,8 @@ def run_one(run, args):
     argv = command(run, args)
     shown = shlex.join(["python", *argv[1:]])
     print(f"\n=== {run.name} ({run.section}): {shown}", flush=True)
+    if script_device(run, args)[1]:
+        print(f"Note: {script_device(run, args)[1]}", flush=True)
     start = time.perf_counter()
     lines, errors = [], []
 

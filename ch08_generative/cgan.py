@@ -105,9 +105,9 @@ def build(args, device):
     generator = Generator().to(device)
     discriminator = Discriminator().to(device)
     criterion = nn.BCELoss()
-    # Speed-up: fused=True updates all parameters in one kernel (same steps); MPS has no fused Adam.
-    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=args.lr, fused=device.type != "mps")
-    g_optimizer = torch.optim.Adam(generator.parameters(), lr=args.lr, fused=device.type != "mps")
+    # Speed-up: fused=True updates all parameters in one kernel (same steps), on CPU, CUDA and MPS alike.
+    d_optimizer = torch.optim.Adam(discriminator.parameters(), lr=args.lr, fused=True)
+    g_optimizer = torch.optim.Adam(generator.parameters(), lr=args.lr, fused=True)
     return generator, discriminator, criterion, d_optimizer, g_optimizer
 
 

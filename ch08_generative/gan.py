@@ -71,9 +71,9 @@ def build(args, device):
 
     # Binary cross-entropy loss and optimizers
     criterion = nn.BCELoss()
-    # Speed-up: fused=True updates all parameters in one kernel (same steps); MPS has no fused Adam.
-    d_optimizer = torch.optim.Adam(D.parameters(), lr=args.lr, fused=device.type != "mps")
-    g_optimizer = torch.optim.Adam(G.parameters(), lr=args.lr, fused=device.type != "mps")
+    # Speed-up: fused=True updates all parameters in one kernel (same steps), on CPU, CUDA and MPS alike.
+    d_optimizer = torch.optim.Adam(D.parameters(), lr=args.lr, fused=True)
+    g_optimizer = torch.optim.Adam(G.parameters(), lr=args.lr, fused=True)
     return D, G, criterion, d_optimizer, g_optimizer
 
 

@@ -12,7 +12,7 @@ import torch
 
 import gan
 import vae
-from dlbook import cli
+from dlbook import cli, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -35,7 +35,7 @@ def saved(path, dataset):
     """The checkpoint at `path` if it exists and was trained on `dataset`, else None."""
     if not os.path.exists(path):
         return None
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    state = training.load_checkpoint(path)
     return state if state["args"]["dataset"] == dataset else None
 
 

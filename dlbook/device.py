@@ -3,8 +3,10 @@
 Also the one place that imports TensorFlow and Keras for the scripts: quietly, and with a
 one-line reason where TensorFlow is not installed (it has no wheels for the newest Python).
 """
+import functools
 import importlib.util
 import os
+import subprocess
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -123,6 +125,27 @@ def load_tensorflow():
         else:
             os.environ["KERAS_BACKEND"] = backend
     return tf
+
+
+@functools.cache
+def tensorflow_gpus():
+    """How many GPUs TensorFlow sees here (0 where it is missing or has no GPU build), asked in a
+    child process so that the caller (reproduce.py) never starts TensorFlow itself."""
+    if tensorflow_missing():
+        return 0
+    probe = ("from dlbook.device import load_tensorflow; "
+             "print(len(load_tensorflow().config.list_physical_devices('GPU')))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, encoding="utf-8")
+    return int(proc.stdout.strip() or 0) if proc.returncode == 0 else 0
+
+
+def tensorflow_can_use(name, gpus):
+    """Whether TensorFlow, seeing `gpus` GPUs, can run on --device `name` (auto and cpu always can)."""
+    if name in (None, "auto", "cpu"):
+        return True
+    if name == "mps":
+        return sys.platform == "darwin" and gpus > 0
+    return sys.platform != "darwin" and _cuda_index(name) < gpus
 
 
 def keras_backend():

@@ -51,6 +51,22 @@ HEADINGS = {
     "vae_vs_gan": {"(2)": "图8-8 AVE得到的数据流形分布图"},
     "cgan": {"Fig 8-9": "图8-9(CGAN架构)"},
 }
+# The first code cell finds the repository (for dlbook and the sibling scripts), whether or not
+# `pip install -e .` ran; a notebook opened alone (Colab, Kaggle) says what to type instead.
+BOOTSTRAP = """import sys
+from pathlib import Path
+
+# Where is this notebook's repository? 找到本仓库(dlbook 与同目录脚本)。
+root = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "dlbook" / "__init__.py").is_file()), None)
+if root is None:
+    raise SystemExit("This notebook needs its repository (the dlbook package and the scripts beside it).\\n"
+                     "In Colab or Kaggle, run these in a cell, then this notebook again:\\n"
+                     "  !git clone <this repository's URL> dlbook-companion\\n"
+                     "  %cd dlbook-companion/{folder}\\n"
+                     "The host already has PyTorch, TensorFlow, NumPy and Matplotlib: install nothing else "
+                     "(README: Hosted notebooks).")
+sys.path[:0] = [str(root), str(root / "{folder}")]
+"""
 SECTION = re.compile(r"^# (?:---- )?(\(\d\)|\d\.\d(?:\.\d)?|Fig \d-\d+|[A-Z][a-z]+)")
 
 
@@ -62,14 +78,14 @@ def quick_flags(script):
 
 def cells(script, root=REPO_ROOT):
     """[(kind, source)] of the notebook for `script` (a path relative to `root`)."""
-    name = script.rsplit("/", 1)[1][:-3]
+    folder, name = script.rsplit("/", 1)[0], script.rsplit("/", 1)[1][:-3]
     text = (root / script).read_text(encoding="utf-8")
     doc, body = re.match(r'"""(.*?)"""\n(.*)', text, re.S).groups()
     title = f"# {TITLES[name]}\n\n**{doc.splitlines()[0]}**\n\n" + "\n".join(doc.splitlines()[1:]).strip()
     out = [("markdown", title + f"\n\nGenerated from `{name}.py` by `python -m dlbook.notebooks`: edit the script, "
                                 f"then regenerate. 由 `{name}.py` 生成;请修改脚本后重新生成。"),
            ("code", f"# The book's settings; QUICK = True runs the short setting of `reproduce.py --quick`.\n"
-                    f"# 书中的设置;QUICK = True 为快速运行。\nQUICK = False\n\nimport sys\n\n"
+                    f"# 书中的设置;QUICK = True 为快速运行。\nQUICK = False\n\n{BOOTSTRAP.format(folder=folder)}\n"
                     f"sys.argv = [{name + '.py'!r}] + ({quick_flags(script)!r} if QUICK else [])")]
     chunk = []
     for line, previous in zip(body.splitlines(), [""] + body.splitlines()):

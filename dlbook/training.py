@@ -9,6 +9,7 @@
   (and weights as CPU tensors), so an interrupted run leaves only whole files.
 """
 import math
+import os
 import signal
 import sys
 from pathlib import Path
@@ -61,10 +62,38 @@ def save_image(tensor, path, **kwargs):
         torchvision.utils.save_image(tensor.detach().cpu(), tmp, format="png", **kwargs)
 
 
+def portable(obj):
+    """What a checkpoint may hold so that `torch.load(path, weights_only=True)` opens it on any
+    machine: CPU tensors, numbers, strings, lists, tuples and dicts. Paths become strings (a
+    pickled PosixPath cannot be made on Windows), NumPy arrays lists, device tensors CPU ones."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        return {key: portable(value) for key, value in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(portable(value) for value in obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, os.PathLike):
+        return os.fspath(obj)
+    return obj
+
+
 def save_weights(state_dict, path):
     """torch.save of a state_dict as CPU tensors, atomically: weights trained on a GPU load anywhere."""
     with atomic_path(path) as tmp:
-        torch.save({k: v.detach().cpu() for k, v in state_dict.items()}, tmp)
+        torch.save(portable(state_dict), tmp)
+
+
+def load_checkpoint(path):
+    """A checkpoint or weights file of these scripts, on the CPU, without running code from it."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # pickle.UnpicklingError and friends: not a file these scripts wrote
+        fail(f"{path}: cannot be loaded safely ({type(err).__name__}): it was not written by this version of "
+             f"the scripts; delete it and run the script again")
 
 
 class Run:
@@ -157,8 +186,8 @@ class Run:
         saved = {key: value.state_dict() if hasattr(value, "state_dict") else value
                  for key, value in self.state.items()}
         with atomic_path(self.path) as tmp:
-            torch.save({**saved, "epoch": epochs_done, "history": self.losses(), "args": vars(self.args),
-                        "rng": rng_state(self._device())}, tmp)
+            torch.save(portable({**saved, "epoch": epochs_done, "history": self.losses(), "args": vars(self.args),
+                                 "rng": rng_state(self._device())}), tmp)
         self.epochs_saved = epochs_done
 
     def _device(self):
@@ -172,7 +201,7 @@ class Run:
     def _resume(self, keys=("dataset", "batch_size", "seed")):
         if not self.path.exists():
             fail(f"--resume: no checkpoint at {self.path}")
-        saved = torch.load(self.path, map_location="cpu", weights_only=False)
+        saved = load_checkpoint(self.path)
         for key in keys:
             if saved["args"][key] != getattr(self.args, key):
                 fail(f"--resume: {self.path} was made with --{key.replace('_', '-')} {saved['args'][key]}, "

@@ -36,7 +36,7 @@ def test_short_run_trains_compares_and_draws(synthetic_idx, tmp_path, capsys):
     x, _ = training.load_mnist(Namespace(dataset="fashion-mnist", data_dir=root), torch.device("cpu"), train=False)
     x = x.view(-1, 784)
     ae = autoencoder.Autoencoder()
-    ae.load_state_dict(torch.load(tmp_path / "weights" / "autoencoder.pt", weights_only=False)["model"])
+    ae.load_state_dict(torch.load(tmp_path / "weights" / "autoencoder.pt", weights_only=True)["model"])
     vae2 = vae.load_vae(tmp_path / "vae_vs_gan" / "weights" / "vae_z2.pt", torch.device("cpu"))
     with torch.no_grad():
         torch.manual_seed(0)  # the default --seed: the VAE's codes are one z sample per image

@@ -23,7 +23,7 @@ def test_editing_one_line_of_a_script_makes_the_check_fail(tmp_path, capsys):
             shutil.copy((REPO_ROOT / script).with_suffix(suffix), (tmp_path / script).with_suffix(suffix))
     assert notebooks.main(["--check"], root=tmp_path) == 0
     vae = tmp_path / "ch08_generative" / "vae.py"
-    vae.write_text(vae.read_text(encoding="utf-8").replace("h_dim = 400", "h_dim = 401"))
+    vae.write_text(vae.read_text(encoding="utf-8").replace("h_dim = 400", "h_dim = 401"), encoding="utf-8")
     assert notebooks.main(["--check"], root=tmp_path) == 1
     assert "ch08_generative/vae.ipynb is out of date" in capsys.readouterr().out
 

@@ -146,7 +146,7 @@ def test_interrupt_then_resume_prints_the_uninterrupted_numbers(script, sig, fla
     assert proc.returncode == 130 and "Traceback" not in stderr
     assert "epoch 1 is saved" in stderr and "--resume" in stderr
     ckpt = next((out / "weights").glob("*.pt"))
-    assert torch.load(ckpt, weights_only=False)["epoch"] == 1
+    assert torch.load(ckpt, weights_only=True)["epoch"] == 1
     assert not list(out.rglob(".*.tmp"))
     assert all(plt.imread(p).std() > 0 for p in out.rglob("*.png"))
 
