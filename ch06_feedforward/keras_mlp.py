@@ -28,11 +28,6 @@ EPOCHS = 20
 BATCH_SIZE = 128
 VALIDATION_SPLIT = 0.1  # the last 10% of the training images; the test set stays unseen until the end
 NUM_CLASSES = 10
-CLASS_NAMES = {
-    "mnist": [str(digit) for digit in range(10)],
-    "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
-}
 
 
 def parse_args(argv=None):
@@ -150,7 +145,7 @@ def main(argv=None):
         predicted = np.argmax(model.predict(x_test, batch_size=1024, verbose=0), axis=1)
 
     save_figure(plot_history(history.history, title), args.out, "fig6-5_keras_training_curves.png")
-    save_figure(plot_predictions(x_test, y_test, predicted, CLASS_NAMES[args.dataset], title),
+    save_figure(plot_predictions(x_test, y_test, predicted, dlbook.data.DATASETS[args.dataset]["class_names"], title),
                 args.out, "fig6-5_keras_predictions.png")
     return loss, accuracy
 

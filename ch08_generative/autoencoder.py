@@ -17,8 +17,7 @@ import torch.nn.functional as F
 
 import vae
 import vae_vs_gan
-from cgan import CLASS_NAMES
-from dlbook import cli, training
+from dlbook import cli, data, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -169,7 +168,7 @@ def main(argv=None):
         coverage = [prior_coverage(c) for c in codes.values()]
         print(f"Share of N(0, I) the test codes cover: autoencoder {coverage[0]:.1%}, VAE {coverage[1]:.1%} (of its "
               f"{CELLS}x{CELLS} equally likely cells, those holding a quarter of the codes N(0, I) would put there)")
-        codes_figure(codes, y_test, CLASS_NAMES[args.dataset], coverage, args.out)
+        codes_figure(codes, y_test, data.DATASETS[args.dataset]["class_names"], coverage, args.out)
         decoders = {"autoencoder": model.decode, "VAE": vae2.decode}
         prior_samples_figure(decoders, args.out, device)
         encoders = {"autoencoder": model.encode, "VAE": lambda x: vae2.encode(x)[0]}

@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 
 import gan  # 8.3's training-curves figure
-from dlbook import book, cli, compare, training
+from dlbook import book, cli, compare, data, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
 from dlbook.seed import seed_torch
@@ -30,9 +30,6 @@ num_epochs = 50
 batch_size = 100
 learning_rate = 1e-4
 print_every = 200  # the book's printout has a line every 200 steps
-CLASS_NAMES = {"mnist": [str(d) for d in range(10)],
-               "fashion-mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]}
 
 
 def parse_args(argv=None):
@@ -246,9 +243,9 @@ def main(argv=None):
         compare.report("cgan", run.lines, args.dataset, args.epochs)
     generator.eval()
     architecture_figure(generator, discriminator, args.out)
-    class_grid(generator, fixed_z, CLASS_NAMES[args.dataset], args.out)
+    class_grid(generator, fixed_z, data.DATASETS[args.dataset]["class_names"], args.out)
     if args.digit is not None:
-        generate_digit(generator, args.digit, args.out, CLASS_NAMES[args.dataset])
+        generate_digit(generator, args.digit, args.out, data.DATASETS[args.dataset]["class_names"])
     gan.training_curves(history, len(data_loader), args.out, "cgan_training_curves.png", "CGAN",
                         extra=("minus the mean pixel of the fakes (the listing's 'D(G(z))')", history[:, 4]))
     print(f"Weights: {os.path.join(args.out, 'weights')}/cgan_G.ckpt, cgan_D.ckpt")

@@ -23,7 +23,7 @@ import dcgan
 import gan
 import vae
 import vae_vs_gan
-from dlbook import cli, training
+from dlbook import cli, data, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -109,19 +109,21 @@ class SavedGenerator(NamedTuple):
     epochs: int
     latent_size: int
     decode: Callable
+    conditional: bool = False  # takes the class it is asked for (the CGAN)
 
 
 def find_generators(args, device):
     found = []
 
-    def load(name, path, build, key, latent_size, decode):
+    def load(name, path, build, key, latent_size, decode, conditional=False):
         for folder in (args.out, args.out / "vae_vs_gan"):
             state = vae_vs_gan.saved(path(folder), args.dataset)
             if state:
                 model = build().to(device)
                 model.load_state_dict(state[key])
                 model.eval()
-                found.append(SavedGenerator(name, state["epoch"], latent_size, lambda z, y: decode(model, z, y)))
+                found.append(SavedGenerator(name, state["epoch"], latent_size, lambda z, y: decode(model, z, y),
+                                            conditional))
                 print(f"Found the {name}: {path(folder)} ({state['epoch']} epochs)")
                 return
 
@@ -130,7 +132,7 @@ def find_generators(args, device):
     load("GAN", gan.checkpoint_path, gan.generator, "G", gan.latent_size,
          lambda m, z, y: gan.denorm(m(z)).view(-1, 1, 28, 28))
     load("CGAN", cgan.checkpoint_path, cgan.Generator, "G", cgan.z_size,
-         lambda m, z, y: gan.denorm(m(z, y)).view(-1, 1, 28, 28))
+         lambda m, z, y: gan.denorm(m(z, y)).view(-1, 1, 28, 28), conditional=True)
     load("DCGAN", dcgan.checkpoint_path, dcgan.generator, "G", dcgan.latent_size,
          lambda m, z, y: gan.denorm(m(z)))
     if not found:
@@ -219,14 +221,23 @@ COLUMNS = ["model", "epochs", "Fréchet distance ↓", "precision ↑", "recall 
 SHARPNESS, UNEVENNESS = COLUMNS.index("sharpness vs real"), COLUMNS.index("path unevenness ↓")
 
 
+def conditioning(logits, classes=10):
+    """For a conditional generator asked for class i % 10 for image i (see sample()): per class, the
+    share of its images the classifier reads as that class."""
+    asked = torch.arange(len(logits), device=logits.device) % classes
+    hits = (logits.argmax(1) == asked).float()
+    return [float(hits[asked == k].mean()) for k in range(classes)]
+
+
 def measure(args, classifier, generators, x_test, real_feats, real_logits, device):
+    """(table rows, 12 samples per model, {conditional model: per-class conditioning shares})."""
     half = len(x_test) // 2
     real_sharpness = sharpness(x_test)
     # The floor: 5,000 test images against the other 5,000. Both measures depend on the sample size (the
     # distance's bias shrinks like 1/n): this floor sits a little above a 10,000-vs-10,000 one.
     rows = [[f"real (test half vs half, {half} each)", "-", frechet_distance(real_feats[:half], real_feats[half:]),
              *precision_recall(real_feats[:half], real_feats[half:]), *class_coverage(real_logits), 1.0, None]]
-    samples = {"real": x_test[:12]}
+    samples, conditioned = {"real": x_test[:12]}, {}
     for generator in generators:
         seed_torch(args.seed)  # each model's samples the same, whichever other models were found
         images = sample(generator, args.samples, device)
@@ -236,7 +247,9 @@ def measure(args, classifier, generators, x_test, real_feats, real_logits, devic
                      *precision_recall(real_feats, feats), *class_coverage(logits),
                      sharpness(images) / real_sharpness, path_unevenness(lines.view(args.paths, PATH_POINTS, -1))])
         samples[generator.name] = images[:12]
-    return rows, samples
+        if generator.conditional:
+            conditioned[generator.name] = conditioning(logits)
+    return rows, samples, conditioned
 
 
 def table(rows):
@@ -304,7 +317,7 @@ def main(argv=None):
               + (")" if accuracy >= wanted else "; below it the measures are rough: train longer with "
                  "--classifier-epochs)"))
         generators = find_generators(args, device)
-        rows, samples = measure(args, classifier, generators, x_test, real_feats, real_logits, device)
+        rows, samples, conditioned = measure(args, classifier, generators, x_test, real_feats, real_logits, device)
         text = table(rows)
         print(text)
         path = os.path.join(args.out, f"evaluate_{args.dataset}.md")
@@ -313,8 +326,13 @@ def main(argv=None):
         print(f"Table: {path}")
         for line in claims(rows):
             print(line)
+        names = data.DATASETS[args.dataset]["class_names"]
+        for name, shares in conditioned.items():  # 8.5: does the label steer the CGAN?
+            print(f"{name} conditioning (share of the images asked for each class that the classifier reads as "
+                  f"that class): " + ", ".join(f"{names[k]} {v:.1%}" for k, v in enumerate(shares))
+                  + f"; all {sum(shares) / len(shares):.1%}")
         figure(rows, samples, args.dataset, args.out)
-    return {"rows": rows, "accuracy": accuracy}
+    return {"rows": rows, "accuracy": accuracy, "conditioning": conditioned}
 
 
 if __name__ == "__main__":

@@ -101,6 +101,19 @@ def test_an_unfinished_vae_is_flagged():
     assert "unfinished" in verdict and "3 of the book's 30 epochs" in verdict
 
 
+@pytest.mark.parametrize("kind, last", [("vae", 3), ("gan", 9)])
+def test_an_unfinished_run_is_judged_at_its_own_last_epoch(kind, last):
+    """The book's own first epochs are within the range of those epochs, and would be outside the
+    range of the book's last epoch: the verdict must take the run's last epoch."""
+    records = [r for r in book.book_run(kind) if r[0] <= last]
+    _, verdict = compare.judge(kind, records, planned=last + (kind == "gan"))
+    assert verdict.startswith(f"Book check: within the book's range at epoch {last} of ")
+    end = max(book.group(kind, book.book_run(kind)))
+    low, high = compare.book_range(kind, end)
+    mine = np.mean(book.group(kind, records)[last], 0)
+    assert not ((low <= mine) & (mine <= high)).all()  # so a verdict at the wrong epoch says "outside"
+
+
 def test_a_stuck_xor_seed_is_flagged():
     text = "\n".join(f"step: {s}, loss: 0.167" for s in range(0, 2000, 200))
     _, verdict = compare.judge("xor", book.parse("xor", text)[0])
@@ -114,7 +127,7 @@ def test_far_off_values_are_outside_with_the_metric_named():
 
 
 def test_fashion_mnist_is_judged_against_the_projects_reference_runs():
-    ref = compare.json.loads(compare.SPREAD_FILE.read_text(encoding="utf-8"))["vae"]["reference"]
+    ref = compare.json.loads(compare.SPREAD_FILE.read_text(encoding="utf-8"))["fashion-mnist"]["vae"]["reference"]
     assert ref["dataset"] == "fashion-mnist" and ref["epochs"] == 30
     middle = [(e, 400, *((np.array(lo) + np.array(hi)) / 2)) for e, (lo, hi) in
               ((int(e), v) for e, v in ref["lines"].items())]

@@ -1,5 +1,6 @@
 """ch08_generative/evaluate.py: the measures give known answers; the script finds, samples and reports."""
 import math
+from argparse import Namespace
 
 import pytest
 import torch
@@ -142,3 +143,38 @@ def test_claim_lines_say_yes_or_no_and_by_how_much():
     assert "cannot tell" in flat_vae and "cannot tell" in still_vae
     assert evaluate.claims([row("VAE", 0.3, 0.2)]) == [
         "8.4 claims: need both vae.py's and gan.py's weights to compare them (run both first)"]
+
+
+class BrightnessClassifier(torch.nn.Module):
+    """Reads class k from an image's mean brightness (k / 10 + 0.05): a known answer for measure()."""
+
+    def features(self, x):
+        return x.mean(dim=(1, 2, 3))[:, None].repeat(1, 4)
+
+    def head(self, f):
+        centres = torch.arange(10) / 10 + 0.05
+        return -(f[:, :1] - centres).square()
+
+
+def level_images(classes):
+    """One grey level per class, with a faint checkerboard that leaves the mean alone (so sharpness is not 0)."""
+    checks = 0.01 * (-1.0) ** torch.arange(28 * 28).view(28, 28).add(torch.arange(28)[:, None])
+    return torch.as_tensor(classes, dtype=torch.float)[:, None, None, None] / 10 + 0.05 + checks
+
+
+def test_class_entropy_and_conditioning_come_from_the_generated_samples():
+    """A generator stuck on one class has no entropy whatever the test set's classes; a conditional
+    one that draws the class it is asked for is read as that class every time."""
+    args = Namespace(seed=0, samples=200, paths=4)
+    x_test = level_images(torch.arange(100) % 10)
+    classifier = BrightnessClassifier()
+    real_feats, real_logits = evaluate.features_and_logits(classifier, x_test)
+    stuck = evaluate.SavedGenerator("stuck", 1, 2, lambda z, y: level_images(torch.full((len(z),), 3)))
+    obedient = evaluate.SavedGenerator("obedient", 1, 2, lambda z, y: level_images(y), conditional=True)
+    rows, _, conditioned = evaluate.measure(args, classifier, [stuck, obedient], x_test, real_feats, real_logits, "cpu")
+    entropy = evaluate.COLUMNS.index("class entropy (bits) ↑")
+    assert rows[0][entropy] == pytest.approx(3.3219, abs=1e-4)  # the test set: every class equally often
+    assert rows[1][entropy] == 0.0 and rows[1][entropy + 1] == 1.0
+    assert rows[2][entropy] == pytest.approx(3.3219, abs=1e-4)
+    assert conditioned == {"obedient": [1.0] * 10}
+    assert evaluate.conditioning(real_logits.roll(1, 0)) == [0.0] * 10  # asked for k, drawn k - 1
