@@ -19,20 +19,23 @@ import sys
 
 import numpy as np
 
-from dlbook import book
+from dlbook import book, compare
 from dlbook.paths import REPO_ROOT as ROOT, load_script
 
 
+def parse(kind, log):
+    return book.parse(kind, log.read_text(encoding="utf-8"))[0]
+
+
 def epoch_means(kind, log):
-    records, _ = book.parse(kind, log.read_text(encoding="utf-8"))
-    return {e: np.mean(values, axis=0) for e, values in book.group(kind, records).items()}
+    return {e: np.mean(values, axis=0) for e, values in book.group(kind, parse(kind, log)).items()}
 
 
 def line_range(kind, logs):
     """{epoch: [[lowest per metric], [highest per metric]]} over every printed line of every log."""
     lines = {}
     for log in logs:
-        for e, values in book.group(kind, book.parse(kind, log.read_text(encoding="utf-8"))[0]).items():
+        for e, values in book.group(kind, parse(kind, log)).items():
             lines.setdefault(e, []).extend(values)
     return {e: [np.min(v, 0).round(4).tolist(), np.max(v, 0).round(4).tolist()] for e, v in sorted(lines.items())}
 
@@ -76,7 +79,11 @@ def main():
         result[kind] = {"relative": True, "metrics": book.METRICS[kind], "by_epoch": relative_spread(runs),
                         "logs": [log.name for log in logs],
                         "epochs": max(book.parse(kind, log.read_text(encoding="utf-8"))[1] for log in logs)}
-        if args.dataset != "mnist":  # the book's run is MNIST's reference
+        if args.dataset == "mnist":  # beside the book's run, each run's means over compare.WINDOW epochs
+            result[kind]["window_means"] = [
+                {e: m.round(4).tolist() for e, m in compare.window_means(kind, parse(kind, log)).items()}
+                for log in logs]
+        else:  # the book has no such run: the project's own runs are the reference
             result[kind]["reference"] = {"dataset": args.dataset, "lines": line_range(kind, logs),
                                          "epochs": result[kind]["epochs"]}
     path = ROOT / "dlbook" / "book_runs" / "seed_spread.json"

@@ -6,9 +6,12 @@
     python -m dlbook.compare cgan run.log
 
 Prints a side-by-side table and one verdict line, and writes a figure overlaying the run's
-curves on the book's. The range at each epoch is the book's own spread between its printed lines
-of that epoch, widened by the seed-to-seed spread measured with benchmarks/seed_spread.py
-(dlbook/book_runs/seed_spread.json).
+curves on the book's. On MNIST a run is judged by its mean over the last few printed epochs
+(WINDOW: one printed line is one batch, far too noisy to judge a GAN by): the range at each epoch
+spans the same means of the book's run and of this project's MNIST runs of other seeds
+(benchmarks/seed_spread.py, dlbook/book_runs/seed_spread.json), widened by half that span on
+each side. Fashion-MNIST, which the book never ran, is judged against the project's reference
+runs' printed lines, widened by their seed spread.
 """
 import argparse
 import json
@@ -23,6 +26,8 @@ SPREAD_FILE = book.RUNS_DIR / "seed_spread.json"
 SCRIPTS = {"vae": "vae.py", "gan": "gan.py", "xor": "xor_tensorflow.py", "cgan": "cgan.py"}
 UNIT = {"vae": "epoch", "gan": "epoch", "xor": "step", "cgan": "epoch"}
 ZERO_BASED = ("gan", "cgan")  # these print epochs from 0, as the book does
+# Epochs averaged for a verdict on MNIST: a tenth of the book's run (XOR: each printed step).
+WINDOW = {"vae": 3, "gan": 20, "cgan": 5, "xor": 1}
 # The CGAN listing's "D(G(z))" column is minus the mean pixel of the fakes, not a score: cgan.py
 # prints the discriminator's score of the fakes there, so the book's column is no range for it:
 # the verdict and the table leave that column out (cgan.py reports the listing's quantity apart).
@@ -47,22 +52,48 @@ def seed_spread(kind, key, centre, dataset="mnist"):
     return spread * np.abs(centre) if data["relative"] else spread
 
 
+def window_means(kind, records, window=None):
+    """{epoch (or step): the mean of each printed quantity over that epoch's lines and those of the
+    window - 1 printed epochs before it}."""
+    window = window or WINDOW[kind]
+    groups = book.group(kind, records)
+    keys = sorted(groups)
+    return {key: np.mean([v for k in keys[max(0, i - window + 1):i + 1] for v in groups[k]], 0)
+            for i, key in enumerate(keys)}
+
+
+def span_range(means):
+    """(low, high) from several runs' values: their lowest to highest, widened by half that span on
+    each side (for three or four runs about two standard deviations either side of their mean)."""
+    means = np.array(means)
+    low, high = means.min(0), means.max(0)
+    half = (high - low) / 2
+    return low - half, high + half
+
+
 def book_range(kind, key):
-    """(low, high) per metric at this epoch/step: the book's printed values widened by the seed
-    spread measured on MNIST, the book's data."""
+    """(low, high) per quantity at this epoch (or XOR step): the book's run and this project's MNIST
+    runs (seed_spread.json), each averaged over WINDOW[kind] epochs. XOR, or a kind with no MNIST
+    runs yet: the book's own lines at that step, widened by the measured seed spread."""
+    runs = (measured(kind, "mnist") or {}).get("window_means")
+    if runs:
+        book_means = window_means(kind, book.book_run(kind))
+        return span_range([book_means[key]] + [np.array(run[str(key)]) for run in runs if str(key) in run])
     values = np.array(book.group(kind, book.book_run(kind))[key])
-    low, high = values.min(0), values.max(0)
     spread = seed_spread(kind, key, values.mean(0))
-    return low - spread, high + spread
+    return values.min(0) - spread, values.max(0) + spread
 
 
 def reference(kind, dataset):
-    """What a run is judged against: (its name, {epoch or step: (low, high)}, the epoch it ends at),
-    or None. MNIST (and XOR): the book's printed run. Fashion-MNIST, which the book never ran: this
-    project's reference runs (benchmarks/seed_spread.py), their printed lines widened by the seed spread."""
+    """What a run is judged against: (its name, {epoch or step: (low, high)}, the epoch it ends at,
+    the window of epochs a run's values are averaged over), or None. MNIST (and XOR): the book's
+    printed run, with this project's MNIST runs beside it. Fashion-MNIST, which the book never ran:
+    this project's reference runs (benchmarks/seed_spread.py), their printed lines widened by the
+    seed spread."""
     if kind == "xor" or dataset == "mnist":
         keys = book.group(kind, book.book_run(kind))
-        return "the book's", {k: book_range(kind, k) for k in keys}, book.BOOK_EPOCHS[kind]
+        window = WINDOW[kind] if (measured(kind, "mnist") or {}).get("window_means") else 1
+        return "the book's", {k: book_range(kind, k) for k in keys}, book.BOOK_EPOCHS[kind], window
     ref = (measured(kind, dataset) or {}).get("reference")
     if not ref:
         return None
@@ -70,7 +101,7 @@ def reference(kind, dataset):
     for key, (low, high) in ref["lines"].items():
         spread = seed_spread(kind, int(key), (np.array(low) + np.array(high)) / 2, dataset)
         ranges[int(key)] = (np.array(low) - spread, np.array(high) + spread)
-    return f"this project's {dataset} reference", ranges, ref["epochs"]
+    return f"this project's {dataset} reference", ranges, ref["epochs"], 1
 
 
 def far_outside(value, low, high):
@@ -100,24 +131,26 @@ def judge(kind, records, dataset="mnist", planned=None):
     if ref is None:
         return [], (f"Book check: the book's numbers are for MNIST and this project has no {dataset} reference "
                     f"for {name} (no verdict)")
-    whose, ranges, end = ref
+    whose, ranges, end, window = ref
     prefix = "" if whose == "the book's" else f"the book has no {dataset} run, so against {whose} runs: "
     run = book.group(kind, records)
+    means = window_means(kind, records, window)
     shared = [k for k in run if k in ranges]
     if not shared:
         return [], f"Book check: {prefix}no printed {UNIT[kind]} of this run is in {whose} printout (no verdict)"
     metrics = book.METRICS[kind]
     judged = JUDGED.get(kind, len(metrics))
-    table = [f"Book check, {name} against {whose} printed run ({UNIT[kind]} means; range: low-high):",
+    over = f"means over {window} {UNIT[kind]}s" if window > 1 else f"{UNIT[kind]} means"
+    table = [f"Book check, {name} against {whose} printed run ({over}; range: low-high):",
              f"{UNIT[kind]:>6}  " + "  ".join(f"{m + ' run':>15} {'range':>19}" for m in metrics)]
     for key in sample(shared):
-        mine, (low, high) = np.mean(run[key], 0), ranges[key]
+        mine, (low, high) = means[key], ranges[key]
         table.append(f"{key:>6}  " + "  ".join(
             f"{a:>15.4f} {f'{lo:.4f}-{hi:.4f}' if i < judged else 'not compared':>19}"
             for i, (a, lo, hi) in enumerate(zip(mine, low, high))))
 
     last = shared[-1]
-    mine = np.mean(run[last], 0)
+    mine = means[last]
     low, high = ranges[last]
     reason = diagnose(kind, np.array(run[max(run)][-1]))
     outside = [(m, v, lo, hi) for m, v, lo, hi in list(zip(metrics, mine, low, high))[:judged] if not lo <= v <= hi]

@@ -52,11 +52,21 @@ def test_the_books_own_run_is_a_match_and_a_shifted_one_is_not(kind):
     assert "outside" in compare.judge(kind, shifted)[1]
 
 
-def test_the_seed_spread_is_relative_to_the_value():
-    """seed_spread.json holds relative spreads: at the VAE's last epoch, a few per cent of ~10,000."""
-    low, high = compare.book_range("vae", 30)
-    book_low = min(r[2] for r in book.book_run("vae") if r[0] == 30)
-    assert 9000 < low[0] < book_low and book_low - low[0] > 50  # a fraction of 10,000, not of 1
+@pytest.mark.parametrize("kind, key", [("vae", 30), ("gan", 199), ("cgan", 49)])
+def test_the_mnist_range_is_the_book_and_the_seed_runs_widened_by_half_their_span(kind, key):
+    runs = compare.measured(kind, "mnist")["window_means"]
+    means = np.array([compare.window_means(kind, book.book_run(kind))[key]] + [run[str(key)] for run in runs])
+    assert len(means) >= 3  # the book's run and at least two seeds of this project's
+    low, high = compare.book_range(kind, key)
+    span = means.max(0) - means.min(0)
+    assert np.allclose(low, means.min(0) - span / 2) and np.allclose(high, means.max(0) + span / 2)
+
+
+def test_the_mnist_runs_are_the_books_length_and_read_from_their_logs():
+    for kind in ("vae", "gan", "cgan"):
+        entry = compare.measured(kind, "mnist")
+        assert entry["epochs"] == book.BOOK_EPOCHS[kind] and len(entry["logs"]) == len(entry["window_means"])
+        assert all(len(run) == book.BOOK_EPOCHS[kind] for run in entry["window_means"])
 
 
 def test_the_readme_table_matches_the_code():
