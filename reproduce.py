@@ -19,95 +19,20 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from dlbook import cli, data, device
+from dlbook import cli, data, device, sections
 from dlbook.paths import DATA_DIR, FIGURES_DIR, atomic_path
 
 ROOT = Path(__file__).resolve().parent
 
 
-class Run(NamedTuple):
-    name: str
-    script: str
-    section: str
-    full: list  # flags for the book's settings
-    quick: list  # flags for --quick
-    uses_data: bool
-    keys: str  # the last line matching each |-separated pattern goes into the summary
-    seeded: bool = True  # takes --seed (backprop_manual.py draws no random numbers)
-    tensorflow: bool = False  # needs TensorFlow itself (not only Keras)
-    keras: bool = False  # Keras, on TensorFlow unless KERAS_BACKEND says otherwise
+RUNS = sections.BOOK  # every script in book order, with its flags, figures and key lines
 
 
-RUNS = [
-    Run("perceptron", "ch06_feedforward/perceptron.py", "6.4.1-6.4.3", [], [], False,
-        r"^XOR *: .*|^output = .*"),
-    Run("xor_tensorflow", "ch06_feedforward/xor_tensorflow.py", "6.4.4", [], [], False,
-        r"^step: 1800, .*|^Book check: .*", tensorflow=True),
-    Run("xor_sweep", "ch06_feedforward/xor_tensorflow.py", "6.4.4", ["--sweep", "100"], ["--sweep", "100"], False,
-        r"^stuck: .*", tensorflow=True),
-    Run("backprop_manual", "ch06_feedforward/backprop_manual.py", "6.4.5", [], ["--iterations", "2000"], False,
-        r"^iteration: \d+, .*", seeded=False),
-    Run("keras_mlp", "ch06_feedforward/keras_mlp.py", "6.5", [], ["--epochs", "2"], True,
-        r"^Test accuracy: .*", keras=True),
-    # The 2-D VAE (Fig 8-8) first: autoencoder.py sets its own 2-D model beside it.
-    Run("vae_z2", "ch08_generative/vae.py", "8.1.1, 8.4", ["--z-dim", "2"], ["--z-dim", "2", "--epochs", "2"], True,
-        r"^Per-image loss.*"),
-    Run("autoencoder", "ch08_generative/autoencoder.py", "8.1.1", [], ["--epochs", "2"], True,
-        r"^Reconstruction loss .*|^Share of N.*"),
-    Run("vae", "ch08_generative/vae.py", "8.1", [], ["--epochs", "2"], True,
-        r"^Per-image loss.*|^Book check: .*"),
-    Run("gan", "ch08_generative/gan.py", "8.2-8.3", [], ["--epochs", "2"], True,
-        r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*|^Book check: .*"),
-    Run("vae_vs_gan", "ch08_generative/vae_vs_gan.py", "8.4", [], ["--epochs", "2", "--quick-epochs", "1"], True,
-        r"^Loaded .*|^No saved .*"),
-    Run("cgan", "ch08_generative/cgan.py", "8.5", ["--digit", "8"], ["--epochs", "2", "--digit", "8"], True,
-        r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*|^The listing's .*|^Book check: .*"),
-    Run("dcgan", "ch08_generative/dcgan.py", "8.5", [], ["--epochs", "1"], True,
-        r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*"),
-    # Last: it measures every generator the runs above saved.
-    Run("evaluate", "ch08_generative/evaluate.py", "8.4", [], ["--classifier-epochs", "1", "--samples", "2000"], True,
-        r"^Classifier test accuracy: .*|^8\.4 'GAN.*|^8\.4 'the VAE.*"),
-]
-
-# The book's own captions (Chinese, as printed: the book writes AVE for VAE), for the gallery.
-BOOK_CAPTIONS = {"Fig 6-26": "图6-26 异或问题示意图", "Fig 6-27": "图6-27 解决XOR问题的网络结构",
-                 "Fig 6-28": "图6-28 整流线性激活函数(ReLU)图形", "Fig 6-35": "图6-35 反向传播由隐含层再到权重w_1",
-                 "Fig 8-4": "图8-4 AVE构建图片", "Fig 8-5": "图8-5 AVE新图片", "Fig 8-7": "图8-7 GAN的新图片",
-                 "Fig 8-8": "图8-8 AVE得到的数据流形分布图",
-                 "Fig 8-1": "图8-1 自编码器架构图", "Fig 8-9": "图8-9(CGAN架构)"}
-
-# Figure file -> (book figure, caption). Files the book has no figure for say "-".
-CAPTIONS = {
-    "fig8-9_cgan_architecture.png": ("Fig 8-9", "CGAN: the label y conditions both G(z|y) and D(x|y); layer sizes from the model"),
-    "fig8-9b_cgan_class_grid.png": ("after Fig 8-9", "CGAN: row r generated for class r"),
-    "cgan_digit_8.png": ("8.5", "CGAN: one image generated for the class asked for (generate_digit)"),
-    "cgan_training_curves.png": ("-", "CGAN: losses, scores, and the listing's printed 'D(G(z))' quantity"),
-    "dcgan_training_curves.png": ("-", "DCGAN: d_loss, g_loss, D(x) and D(G(z)) during training"),
-    "fig8-9c_gan_vs_dcgan_samples.png": ("8.5", "The fully connected GAN beside the DCGAN after the same number of epochs"),
-    "fig6-26_xor.png": ("Fig 6-26", "XOR: circles are 0, squares are 1; no straight line separates them"),
-    "fig6-26b_perceptron_gates.png": ("after Fig 6-26", "AND, OR, NAND learned by the perceptron rule; XOR not"),
-    "fig6-27b_xor_hidden_space.png": ("after Fig 6-27", "In the hidden layer's space XOR becomes separable"),
-    "fig6-28_relu.png": ("Fig 6-28", "The rectified linear unit g(z) = max{0, z}"),
-    "fig6-4-4_xor_loss.png": ("6.4.4", "Loss of the TensorFlow XOR network, step by step"),
-    "fig6-4-4_xor_sweep_regions.png": ("6.4.4", "Decision regions of a solved seed next to stuck ones"),
-    "fig6-35b_backprop_error.png": ("after Fig 6-35", "E_total of the 2-2-2 network under hand-written back-propagation"),
-    "fig6-5_keras_training_curves.png": ("6.5", "Keras MLP: loss and accuracy, training and validation"),
-    "fig6-5_keras_predictions.png": ("6.5", "Test images with predicted and true labels (wrong ones in red)"),
-    "fig8-4_vae_reconstruction.png": ("Fig 8-4", "VAE: test images (odd columns) and their reconstructions (even)"),
-    "fig8-5_vae_samples.png": ("Fig 8-5", "VAE: new images decoded from z ~ N(0, I)"),
-    "vae_loss_curves.png": ("-", "VAE: reconstruction and KL terms per image during training"),
-    "fig8-4_vae_reconstruction_z2.png": ("after Fig 8-4", "The 2-D VAE of Fig 8-8: test images and reconstructions"),
-    "fig8-5_vae_samples_z2.png": ("after Fig 8-5", "The 2-D VAE of Fig 8-8: new images from z ~ N(0, I)"),
-    "vae_loss_curves_z2.png": ("-", "The 2-D VAE: reconstruction and KL terms per image during training"),
-    "fig8-7_gan_samples.png": ("Fig 8-7", "GAN: images from one fixed batch of noise after the last epoch"),
-    "gan_training_curves.png": ("-", "GAN: d_loss, g_loss, D(x) and D(G(z)) during training"),
-    "fig8-8_vae_manifold.png": ("Fig 8-8", "The data manifold learned by a VAE with a 2-D latent space"),
-    "fig8-8b_vae_vs_gan_samples.png": ("8.4", "VAE samples next to GAN samples"),
-    "fig8-1b_ae_vs_vae_codes.png": ("after Fig 8-1", "The test set's 2-D codes: plain autoencoder beside the 2-D VAE"),
-    "fig8-1c_ae_vs_vae_prior_samples.png": ("after Fig 8-1", "Both decoders given z ~ N(0, I): only the VAE's makes images"),
-    "fig8-1d_ae_vs_vae_interpolation.png": ("after Fig 8-1", "A straight walk between two test images' codes, decoded"),
-    "fig8-8c_generators_measured.png": ("after Fig 8-8", "8.4 measured: every saved generator against the test set"),
-}
+class Result(NamedTuple):
+    status: str  # "ok", "failed (N)" or "skipped"
+    seconds: float
+    text: str  # what the script printed on stdout
+    reason: str  # its last line on stderr, or why it was skipped
 
 
 def parse_args(argv=None):
@@ -167,8 +92,7 @@ def preflight(runs, args):
 
 
 def run_one(run, args):
-    """Run one script, echoing its printout; save stdout and stderr in its log.
-    Return (status, seconds, stdout text, last stderr line)."""
+    """Run one script, echoing its printout; save stdout and stderr in its log. Returns a Result."""
     argv = command(run, args)
     shown = shlex.join(["python", *argv[1:]])
     print(f"\n=== {run.name} ({run.section}): {shown}", flush=True)
@@ -199,20 +123,21 @@ def run_one(run, args):
     with atomic_path(args.out / "logs" / f"{run.name}.log") as tmp:
         tmp.write_text(f"$ {shown}\n{text}" + (f"\n--- stderr ---\n{stderr}" if stderr else ""), encoding="utf-8")
     last_error = stderr.strip().splitlines()[-1] if stderr.strip() else ""
-    return ("ok" if proc.returncode == 0 else f"failed ({proc.returncode})"), seconds, text, last_error
+    return Result("ok" if proc.returncode == 0 else f"failed ({proc.returncode})", seconds, text, last_error)
 
 
 def gallery(results, args):
     """figures/README.md: every figure a script announced, with its book number, caption, command."""
     rows = ["# Figures", "", f"Written by `{shlex.join(['python', 'reproduce.py', *args.argv])}`. "
             "Each figure, its place in the book, and the command that made it.", ""]
-    for run, (_, _, text, _) in results:
+    for run, result in results:
+        text = result.text
         for path in re.findall(r"^Figure: (.+)$", text, re.M):
             path = Path(path)
-            number, caption = CAPTIONS.get(path.name, ("-", path.stem))
-            book_caption = BOOK_CAPTIONS.get(number.replace("after ", ""))
-            if book_caption:  # the book's caption beside ours, so a search for 图8-7 finds it
-                caption = f"{caption} · {'参见' if number.startswith('after') else ''}{book_caption}"
+            known = sections.figure(path.name) or sections.Figure(path.name, "-", path.stem)
+            number, caption = known.book, known.caption
+            if known.book_caption:  # the book's caption beside ours, so a search for 图8-7 finds it
+                caption = f"{caption} · {'参见' if number.startswith('after') else ''}{known.book_caption}"
             try:
                 rel = path.resolve().relative_to(args.out.resolve())
             except ValueError:
@@ -240,17 +165,18 @@ def main(argv=None):
     for run in runs:
         if run.tensorflow and no_tensorflow:  # expected where TensorFlow has no wheel: not a failure
             print(f"\n=== {run.name} ({run.section}): skipped: {no_tensorflow}", flush=True)
-            results.append((run, ("skipped", 0.0, "", no_tensorflow)))
+            results.append((run, Result("skipped", 0.0, "", no_tensorflow)))
         else:
             results.append((run, run_one(run, args)))
     gallery(results, args)
     print(f"\nSummary ({'quick' if args.quick else 'book settings'}); logs in {args.out / 'logs'}, "
           f"gallery {args.out / 'README.md'}")
     print(f"{'script':<16} {'section':<12} {'status':<12} {'time':>7}  key numbers (or why not)")
-    for run, (status, seconds, text, reason) in results:
-        keys = [found[-1] for found in (re.findall(p, text, re.M) for p in run.keys.split("|")) if found]
-        print(f"{run.name:<16} {run.section:<12} {status:<12} {seconds:6.1f}s  {' | '.join(keys) if status == 'ok' else reason}")
-    return 0 if all(status in ("ok", "skipped") for _, (status, *_) in results) else 1
+    for run, result in results:
+        keys = [found[-1] for found in (re.findall(p, result.text, re.M) for p in run.keys) if found]
+        shown = " | ".join(keys) if result.status == "ok" else result.reason
+        print(f"{run.name:<16} {run.section:<12} {result.status:<12} {result.seconds:6.1f}s  {shown}")
+    return 0 if all(result.status in ("ok", "skipped") for _, result in results) else 1
 
 
 if __name__ == "__main__":

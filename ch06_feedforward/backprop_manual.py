@@ -10,6 +10,7 @@ import numpy as np
 
 import dlbook.cli
 from dlbook.console import Console
+from dlbook.device import numpy_device
 from dlbook.figures import plt, save_figure
 
 WEIGHTS = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]
@@ -46,14 +47,6 @@ def parse_args(argv=None):
     if args.no_bias:
         args.biases = [0.0, 0.0]
     return args
-
-
-def say_device(device, con):
-    # A NumPy script has no accelerator to use; a reader who runs every script with --device cuda
-    # should still get this one's output, so a GPU request is noted, not refused.
-    if device not in ("auto", "cpu"):
-        con.print(f"Note: --device {device} ignored: this NumPy script always runs on the CPU.")
-    con.print("Device: cpu (NumPy)")
 
 
 def sigmoid(z):
@@ -224,7 +217,7 @@ def main(argv=None):
     args = parse_args(argv)
     # The progress line counts training iterations only; part 1 and the single step take no time.
     with Console(log=args.log, total_steps=args.iterations, label="training") as con:
-        say_device(args.device, con)
+        numpy_device(args.device)
         single_neuron(args, con)
         con.print()
         errors = network(args, con)

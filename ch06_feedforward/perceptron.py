@@ -8,6 +8,7 @@ import numpy as np
 
 import dlbook.cli
 from dlbook.console import Console
+from dlbook.device import numpy_device
 from dlbook.figures import plt, save_figure
 
 # The four inputs of table 6-2, one sample per row, and the targets of each logic gate.
@@ -32,14 +33,6 @@ def parse_args(argv=None):
                         help="epochs the perceptron rule may take per gate (default 100)")
     parser.add_argument("--lr", type=float, default=0.1, help="perceptron learning rate (default 0.1)")
     return dlbook.cli.parse_args(parser, argv)
-
-
-def say_device(device, con):
-    # A NumPy script has no accelerator to use; a reader who runs every script with --device cuda
-    # should still get this one's output, so a GPU request is noted, not refused.
-    if device not in ("auto", "cpu"):
-        con.print(f"Note: --device {device} ignored: this NumPy script always runs on the CPU.")
-    con.print("Device: cpu (NumPy)")
 
 
 def show(con, name, matrix):
@@ -177,7 +170,7 @@ def main(argv=None):
     args = parse_args(argv)
     rng = np.random.default_rng(args.seed)
     with Console(log=args.log) as con:
-        say_device(args.device, con)
+        numpy_device(args.device)
 
         con.print("== 6.4.1 The MP neuron ==")
         x, w, b = np.array([1, 0, 1]), np.array([0.5, -0.4, 0.3]), -0.6

@@ -1,4 +1,4 @@
-"""8.1.1 The autoencoder, and why the VAE is needed: Fig 8-1b, 8-1c and 8-1d.
+"""8.1.1 The autoencoder, and why the VAE is needed: three figures of our own, after Fig 8-1.
 
 The book: an autoencoder cannot make new images, since its codes z come only from encoding images;
 the VAE constrains z to N(0, I). Here a plain autoencoder with the VAE's layer sizes and a 2-D code
@@ -16,8 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import vae
-import vae_vs_gan
-from dlbook import cli, data, training
+from dlbook import cli, data, saved, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -152,7 +151,9 @@ def main(argv=None):
         with training.Run(args, "autoencoder", path, len(data_loader), model=model, optimizer=optimizer) as run:
             train(args, model, optimizer, data_loader, run)
         model.eval()
-        vae2, note = vae_vs_gan.get_vae(args, z_dim, args.epochs, device)
+        state, note = saved.find_or_train(args, "2-D VAE", f"weights/vae_z{z_dim}.pt", vae,
+                                          ["--epochs", str(args.epochs), "--z-dim", str(z_dim)], "vae_vs_gan")
+        vae2 = vae.load_vae(state, device)
 
         seed_torch(args.seed)  # the same z below whether the 2-D VAE was loaded or trained just now
         x_test, y_test = training.load_mnist(args, device, train=False)

@@ -7,7 +7,7 @@ names; the listing itself is listings/cgan_listing.py. Defaults reproduce the bo
     python ch08_generative/cgan.py --dataset fashion-mnist --epochs 5 --digit 8
 
 The listing prints minus the mean pixel of the generated batch in the column it names D(G(z));
-this script prints the discriminator's real score there, and the listing's quantity in one line
+this script prints there what the name says, the discriminator's score of the generated images, and the listing's quantity in one line
 at the end, next to the book's.
 """
 import os
@@ -225,6 +225,13 @@ def listing_quantity_line(history, steps_per_epoch):
 
 def checkpoint_path(out):
     return os.path.join(out, "weights", "cgan.pt")
+
+
+def load_generator(checkpoint, device):
+    """The trained G(z|y) from the checkpoint cgan.py saves (the loaded dict), for evaluate.py."""
+    G = Generator().to(device)
+    G.load_state_dict(checkpoint["G"])
+    return G.eval()
 
 
 def main(argv=None):

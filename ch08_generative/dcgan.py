@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 import gan  # the fully connected GAN of 8.3: its denorm, collapse check, curves, and its samples to compare
-from dlbook import cli, training
+from dlbook import cli, saved, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure
 from dlbook.seed import seed_torch
@@ -152,12 +152,11 @@ def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
 def gan_samples_after(args, epochs):
     """gan.py's fixed-noise grid after `epochs` epochs on this data set: found in --out (or
     --out/dcgan_vs_gan), or made by running gan.py for that many epochs."""
-    for folder in (args.out, os.path.join(args.out, "dcgan_vs_gan")):
-        grid, ckpt = os.path.join(folder, "gan_samples", f"fixed_noise-{epochs}.png"), gan.checkpoint_path(folder)
-        if os.path.exists(grid) and os.path.exists(ckpt) and \
-                training.load_checkpoint(ckpt)["args"]["dataset"] == args.dataset:
-            print(f"Using gan.py's samples after {epochs} epoch(s): {grid}")
-            return grid
+    path, state = saved.find(args.out, "weights/gan.pt", args.dataset, "dcgan_vs_gan")
+    grid = path and os.path.join(path.parent.parent, "gan_samples", f"fixed_noise-{epochs}.png")
+    if grid and os.path.exists(grid):
+        print(f"Using gan.py's samples after {epochs} epoch(s): {grid}")
+        return grid
     folder = os.path.join(args.out, "dcgan_vs_gan")
     print(f"No gan.py samples after {epochs} epoch(s) on {args.dataset}: running gan.py for {epochs} epoch(s)")
     gan.main(["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--epochs", str(epochs),
@@ -180,6 +179,13 @@ def side_by_side_figure(args, epochs):
 
 def checkpoint_path(out):
     return os.path.join(out, "weights", "dcgan.pt")
+
+
+def load_generator(checkpoint, device):
+    """The trained G from the checkpoint dcgan.py saves (the loaded dict), for evaluate.py."""
+    G = generator().to(device)
+    G.load_state_dict(checkpoint["G"])
+    return G.eval()
 
 
 def main(argv=None):

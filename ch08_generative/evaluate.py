@@ -1,4 +1,4 @@
-"""8.4 measured: which generator is better, in numbers: Fig 8-8c and a table.
+"""8.4 measured: which generator is better, in numbers: a table, and a figure of our own after Fig 8-8.
 
 Section 8.4 says a VAE's latent space is continuous and a GAN's images are sharper (Fig 8-7 "clearly
 better than" Fig 8-5). This script measures both claims, and more, for every generator the chapter's
@@ -22,8 +22,7 @@ import cgan
 import dcgan
 import gan
 import vae
-import vae_vs_gan
-from dlbook import cli, data, training
+from dlbook import cli, data, saved, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -71,8 +70,8 @@ def classifier_path(out, dataset):
 
 def get_classifier(args, device):
     model = Classifier().to(device)
-    path = classifier_path(args.out, args.dataset)
-    state = vae_vs_gan.saved(path, args.dataset)
+    path, state = saved.find(args.out, f"weights/classifier_{args.dataset}.pt", args.dataset)
+    path = path or classifier_path(args.out, args.dataset)
     if state and state["epoch"] >= args.classifier_epochs and not args.resume:
         model.load_state_dict(state["model"])
         print(f"Loaded the classifier from {path} ({state['epoch']} epochs)")
@@ -113,28 +112,19 @@ class SavedGenerator(NamedTuple):
 
 
 def find_generators(args, device):
+    """What vae.py (20-D), gan.py, cgan.py and dcgan.py saved for this data set, each built by its own loader."""
     found = []
-
-    def load(name, path, build, key, latent_size, decode, conditional=False):
-        for folder in (args.out, args.out / "vae_vs_gan"):
-            state = vae_vs_gan.saved(path(folder), args.dataset)
-            if state:
-                model = build().to(device)
-                model.load_state_dict(state[key])
-                model.eval()
-                found.append(SavedGenerator(name, state["epoch"], latent_size, lambda z, y: decode(model, z, y),
-                                            conditional))
-                print(f"Found the {name}: {path(folder)} ({state['epoch']} epochs)")
-                return
-
-    load("VAE", lambda f: vae.weights_path(f, vae.z_dim), vae.VAE, "model", vae.z_dim,
-         lambda m, z, y: m.decode(z).view(-1, 1, 28, 28))
-    load("GAN", gan.checkpoint_path, gan.generator, "G", gan.latent_size,
-         lambda m, z, y: gan.denorm(m(z)).view(-1, 1, 28, 28))
-    load("CGAN", cgan.checkpoint_path, cgan.Generator, "G", cgan.z_size,
-         lambda m, z, y: gan.denorm(m(z, y)).view(-1, 1, 28, 28), conditional=True)
-    load("DCGAN", dcgan.checkpoint_path, dcgan.generator, "G", dcgan.latent_size,
-         lambda m, z, y: gan.denorm(m(z)))
+    for name, script, relpath, latent_size, decode, conditional in (
+            ("VAE", vae, f"weights/vae_z{vae.z_dim}.pt", vae.z_dim, lambda m, z, y: m.decode(z).view(-1, 1, 28, 28), False),
+            ("GAN", gan, "weights/gan.pt", gan.latent_size, lambda m, z, y: gan.denorm(m(z)).view(-1, 1, 28, 28), False),
+            ("CGAN", cgan, "weights/cgan.pt", cgan.z_size, lambda m, z, y: gan.denorm(m(z, y)).view(-1, 1, 28, 28), True),
+            ("DCGAN", dcgan, "weights/dcgan.pt", dcgan.latent_size, lambda m, z, y: gan.denorm(m(z)), False)):
+        path, state = saved.find(args.out, relpath, args.dataset, "vae_vs_gan")
+        if state:
+            model = (vae.load_vae if script is vae else script.load_generator)(state, device)
+            found.append(SavedGenerator(name, state["epoch"], latent_size,
+                                        lambda z, y, m=model, d=decode: d(m, z, y), conditional))
+            print(f"Found the {name}: {path} ({state['epoch']} epochs)")
     if not found:
         cli.fail(f"no trained generator for {args.dataset} in {args.out / 'weights'}: run "
                  f"ch08_generative/vae.py and gan.py (and cgan.py, dcgan.py) with --dataset {args.dataset} first")
@@ -282,7 +272,7 @@ def claims(rows):
             f"{gan_row[UNEVENNESS]:.3f} (GAN): the VAE's steps {smoother:.2f}x as even (ratio of the two)"]
 
 
-# (6) Fig 8-8c: the table as bars, and a row of samples per model beside real images
+# (6) Our figure after Fig 8-8: the table as bars, and a row of samples per model beside real images
 def figure(rows, samples, dataset, out):
     fig = plt.figure(figsize=(13, 9.5))
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.5, 1])

@@ -43,7 +43,7 @@ def load_data(args, device):
 
 
 # 8.3.1 The discriminator: an image in, the probability that it is real out
-def discriminator():
+def discriminator():  # changed: the book's D = nn.Sequential(...), in a function that 8.4 and 8.5 reuse
     return nn.Sequential(
         nn.Linear(image_size, hidden_size),
         nn.LeakyReLU(0.2),
@@ -54,7 +54,7 @@ def discriminator():
 
 
 # 8.3.2 The generator: a latent vector z in, an image in [-1, 1] out (Tanh)
-def generator():
+def generator():  # changed: the book's G = nn.Sequential(...), in a function, likewise
     return nn.Sequential(
         nn.Linear(latent_size, hidden_size),
         nn.ReLU(),
@@ -66,8 +66,8 @@ def generator():
 
 def build(args, device):
     # Device setting
-    D = discriminator().to(device)
-    G = generator().to(device)
+    D = discriminator().to(device)  # changed: D = D.to(device), D built above
+    G = generator().to(device)  # changed: G = G.to(device), likewise
 
     # Binary cross-entropy loss and optimizers
     criterion = nn.BCELoss()
@@ -201,6 +201,13 @@ def training_curves(history, steps_per_epoch, out, name="gan_training_curves.png
 
 def checkpoint_path(out):
     return os.path.join(out, "weights", "gan.pt")
+
+
+def load_generator(checkpoint, device):
+    """The trained G from the checkpoint gan.py saves (the loaded dict), for vae_vs_gan.py and evaluate.py."""
+    G = generator().to(device)
+    G.load_state_dict(checkpoint["G"])
+    return G.eval()
 
 
 def main(argv=None):

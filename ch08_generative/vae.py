@@ -80,7 +80,7 @@ class VAE(nn.Module):
 
 # (5) The device (--device picks it and says which) and the optimizer
 def build(args, device):
-    model = VAE(z_dim=args.z_dim).to(device)
+    model = VAE(z_dim=args.z_dim).to(device)  # changed: z_dim from --z-dim (the book's 20 by default)
     # Speed-up: fused=True updates all parameters in one kernel (same steps), on CPU, CUDA and MPS alike.
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, fused=True)
     return model, optimizer
@@ -114,7 +114,7 @@ def train(args, model, optimizer, data_loader, run):
 
         with torch.no_grad():
             # Save the sampled images
-            z = torch.randn(batch_size, args.z_dim).to(device)
+            z = torch.randn(batch_size, args.z_dim).to(device)  # changed: args.z_dim, as above
             out = model.decode(z).view(-1, 1, 28, 28)
             save_image(out, os.path.join(sample_dir, 'sampled-{}.png'.format(epoch + 1)))
 
@@ -180,9 +180,10 @@ def weights_path(out, z):
     return os.path.join(out, "weights", f"vae_z{z}.pt")
 
 
-def load_vae(path, device):
-    """A trained VAE from the checkpoint vae.py saves (used by vae_vs_gan.py)."""
-    state = training.load_checkpoint(path)
+def load_vae(checkpoint, device):
+    """A trained VAE from the checkpoint vae.py saves (its path, or the loaded dict), for the later
+    sections that use it: autoencoder.py, vae_vs_gan.py, evaluate.py."""
+    state = checkpoint if isinstance(checkpoint, dict) else training.load_checkpoint(checkpoint)
     model = VAE(z_dim=state["args"]["z_dim"]).to(device)
     model.load_state_dict(state["model"])
     return model.eval()

@@ -6,13 +6,12 @@
 Weights are looked for in --out/weights/ (where vae.py and gan.py put them); a model that is
 missing is trained here, for --epochs (2-D VAE) or --quick-epochs (the others), and the figure says so.
 """
-import os
 
 import torch
 
 import gan
 import vae
-from dlbook import cli, training
+from dlbook import cli, saved
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -31,45 +30,17 @@ def parse_args(argv=None):
     return cli.parse_args(parser, argv)
 
 
-def saved(path, dataset):
-    """The checkpoint at `path` if it exists and was trained on `dataset`, else None."""
-    if not os.path.exists(path):
-        return None
-    state = training.load_checkpoint(path)
-    return state if state["args"]["dataset"] == dataset else None
-
-
-def find_or_train(args, name, path_in, script, flags):
-    """A checkpoint saved by `script` (vae.py or gan.py) in --out or --out/vae_vs_gan; if there is
-    none for this data set, the script is run here with `flags` to make one. Returns (state, note)."""
-    for folder in (args.out, args.out / "vae_vs_gan"):
-        state = saved(path_in(folder), args.dataset)
-        if state:
-            print(f"Loaded the {name} from {path_in(folder)} ({state['epoch']} epochs)")
-            return state, f"{state['epoch']} epochs"
-    epochs = flags[flags.index("--epochs") + 1]
-    print(f"No saved {name} for {args.dataset}: training one for {epochs} epoch(s)")
-    folder = args.out / "vae_vs_gan"
-    script.main(flags + ["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--out", str(folder),
-                         "--seed", str(args.seed), "--device", args.device]
-                + (["--max-steps", str(args.max_steps)] if args.max_steps else []))
-    return saved(path_in(folder), args.dataset), f"trained here, {epochs} epoch(s)"
-
-
 # (1) A VAE and a generator: loaded from what vae.py and gan.py saved, or trained here
 def get_vae(args, z_dim, epochs, device):
-    state, note = find_or_train(args, f"{z_dim}-D VAE", lambda folder: vae.weights_path(folder, z_dim), vae,
-                                ["--epochs", str(epochs), "--z-dim", str(z_dim)])
-    model = vae.VAE(z_dim=z_dim).to(device)
-    model.load_state_dict(state["model"])
-    return model.eval(), note
+    state, note = saved.find_or_train(args, f"{z_dim}-D VAE", f"weights/vae_z{z_dim}.pt", vae,
+                                      ["--epochs", str(epochs), "--z-dim", str(z_dim)], "vae_vs_gan")
+    return vae.load_vae(state, device), note
 
 
 def get_generator(args, device):
-    state, note = find_or_train(args, "GAN", gan.checkpoint_path, gan, ["--epochs", str(args.quick_epochs)])
-    G = gan.generator().to(device)
-    G.load_state_dict(state["G"])
-    return G.eval(), note
+    state, note = saved.find_or_train(args, "GAN", "weights/gan.pt", gan, ["--epochs", str(args.quick_epochs)],
+                                      "vae_vs_gan")
+    return gan.load_generator(state, device), note
 
 
 # (2) Fig 8-8: decode a lattice of 2-D latent points; evenly spaced in probability, so the

@@ -49,10 +49,6 @@ def book_run(kind):
         return [(int(r[0]), int(r[1]), *map(float, r[2:])) for r in rows]
 
 
-def book_pred():
-    return json.loads((RUNS_DIR / "xor.json").read_text(encoding="utf-8"))["pred"]
-
-
 def group(kind, records):
     """{epoch (or XOR step): [value tuples]} in order."""
     groups = {}

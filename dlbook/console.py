@@ -99,9 +99,6 @@ class Console:
                 sys.stderr.write(text + "\n")
             sys.stderr.flush()
 
-    def elapsed(self):
-        return time.perf_counter() - self.start
-
     def _clear(self):
         if self.shown:
             sys.stderr.write("\r\033[K")

@@ -25,6 +25,15 @@ def _mps_available(torch):
     return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
 
 
+def numpy_device(name):
+    """--device for the NumPy scripts (6.4.1-6.4.3, 6.4.5): they have no accelerator to use, and a
+    reader who runs every script with --device cuda should still get their output, so a GPU
+    request is noted, not refused."""
+    if name not in ("auto", "cpu"):
+        print(f"Note: --device {name} ignored: this NumPy script always runs on the CPU.")
+    print("Device: cpu (NumPy)")
+
+
 def torch_problem(name):
     """Why PyTorch cannot run on --device `name` here (a one-line reason), or None if it can.
 

@@ -14,27 +14,13 @@ import json
 import re
 import sys
 
-from .paths import REPO_ROOT, load_script
+from . import sections
+from .paths import REPO_ROOT
 
-SCRIPTS = ["ch06_feedforward/perceptron.py", "ch06_feedforward/xor_tensorflow.py",
-           "ch06_feedforward/backprop_manual.py", "ch06_feedforward/keras_mlp.py",
-           "ch08_generative/autoencoder.py", "ch08_generative/vae.py", "ch08_generative/gan.py",
-           "ch08_generative/vae_vs_gan.py", "ch08_generative/cgan.py", "ch08_generative/dcgan.py",
-           "ch08_generative/evaluate.py"]
+SCRIPTS = sections.SCRIPTS
 
-# The book's own section titles and step headings (Chinese), keyed by the start of the script's
-# section comment; the English heading is the comment itself.
-TITLES = {"perceptron": "6.4.1 神经元结构 · 6.4.2 感知机的局限 · 6.4.3 多层神经网络",
-          "xor_tensorflow": "6.4.4 实例:用TensorFlow实现XOR",
-          "backprop_manual": "6.4.5 反向传播算法",
-          "keras_mlp": "6.5 实例:用keras构建深度学习架构",
-          "autoencoder": "8.1.1 自编码器",
-          "vae": "8.1 用变分自编码器生成图像",
-          "gan": "8.2 GAN简介 · 8.3 用GAN生成图像",
-          "vae_vs_gan": "8.4 VAE与GAN的异同",
-          "cgan": "8.5 CGAN、DCGAN简介",
-          "dcgan": "8.5 CGAN、DCGAN简介",
-          "evaluate": "8.4 VAE与GAN的异同"}
+# The book's step headings (Chinese) inside a script, keyed by the start of the script's section
+# comment; the English heading is the comment itself. (Each section's title: dlbook.sections.)
 HEADINGS = {
     "perceptron": {"---- 6.4.1": "6.4.1 神经元结构", "---- 6.4.2": "6.4.2 感知机的局限",
                    "---- 6.4.3": "6.4.3 多层神经网络", "---- Figures": "图6-26 异或问题示意图 · 图6-28 整流线性激活函数(ReLU)图形"},
@@ -71,9 +57,8 @@ SECTION = re.compile(r"^# (?:---- )?(\(\d\)|\d\.\d(?:\.\d)?|Fig \d-\d+|[A-Z][a-z
 
 
 def quick_flags(script):
-    """The flags of `reproduce.py --quick` for this script (its run of the same name, else its first)."""
-    runs = [run for run in load_script("reproduce.py").RUNS if run.script == script]
-    return list(next((run for run in runs if script.endswith(f"/{run.name}.py")), runs[0]).quick)
+    """The flags of `reproduce.py --quick` for this script (its own row of the book's table)."""
+    return list(sections.of_script(script).quick)
 
 
 def cells(script, root=REPO_ROOT):
@@ -81,7 +66,7 @@ def cells(script, root=REPO_ROOT):
     folder, name = script.rsplit("/", 1)[0], script.rsplit("/", 1)[1][:-3]
     text = (root / script).read_text(encoding="utf-8")
     doc, body = re.match(r'"""(.*?)"""\n(.*)', text, re.S).groups()
-    title = f"# {TITLES[name]}\n\n**{doc.splitlines()[0]}**\n\n" + "\n".join(doc.splitlines()[1:]).strip()
+    title = f"# {sections.of_script(script).title_zh}\n\n**{doc.splitlines()[0]}**\n\n" + "\n".join(doc.splitlines()[1:]).strip()
     out = [("markdown", title + f"\n\nGenerated from `{name}.py` by `python -m dlbook.notebooks`: edit the script, "
                                 f"then regenerate. 由 `{name}.py` 生成;请修改脚本后重新生成。"),
            ("code", f"# The book's settings; QUICK = True runs the short setting of `reproduce.py --quick`.\n"

@@ -2,6 +2,7 @@
 weights, the same batches and the same seed, they print the same numbers, so the speed-ups (the
 device-resident loader, fused Adam, .detach() on the fakes) change none of them."""
 import copy
+import re
 
 import pytest
 import torch
@@ -67,3 +68,25 @@ def test_gan_prints_the_listings_numbers(tmp_path, capsys, monkeypatch):
                       fixed_noise=torch.zeros(100, gan.latent_size)) as run:
         gan.train(args, *nets, loader, run)
     assert len(expected) == 6 and printed("gan", capsys) == pytest.approx(expected, rel=1e-3, abs=0.0051)
+
+
+@pytest.mark.parametrize("script", ["vae", "gan", "cgan"])
+def test_every_changed_or_speed_up_comment_marks_a_line_the_listing_lacks(script):
+    """A `# changed:` or speed-up comment sits on (or just above) a code line that is not in the
+    listing as printed; the listing's own lines carry no such comment in the script."""
+    from dlbook.paths import REPO_ROOT
+
+    folder = REPO_ROOT / "ch08_generative"
+    listing = {line.split("#")[0].strip() for line in
+               (folder / "listings" / f"{script}_listing.py").read_text(encoding="utf-8").splitlines()}
+    lines = (folder / f"{script}.py").read_text(encoding="utf-8").splitlines()
+    marked = 0
+    for i, line in enumerate(lines):
+        code, _, comment = line.partition("#")
+        if not re.search(r"changed:|speed-up", comment, re.I):
+            continue
+        if not code.strip():  # a comment line of its own: it speaks of the next code line
+            code = next(nxt for nxt in lines[i + 1:] if nxt.strip() and not nxt.strip().startswith("#"))
+        marked += 1
+        assert code.strip() not in listing, f"{script}.py line {i + 1} is the listing's, yet marked: {line.strip()}"
+    assert marked >= 3

@@ -102,6 +102,14 @@ def test_resume_prints_what_an_uninterrupted_run_prints(capsys, small):
     assert [line for line in resumed.splitlines() if line.startswith(("Epoch", "Per-image"))] == epochs_2_3
 
 
+def test_max_steps_counts_the_steps_before_a_resume(capsys, small):
+    """--max-steps is the run's total: a resumed run goes on from the saved epochs' steps, not from 0."""
+    steps = 8  # 256 images in batches of 32
+    run(capsys, *small, "--epochs", 3, "--max-steps", steps + 2)  # epoch 1 saved, 2 steps of epoch 2 lost
+    _, result = run(capsys, *small, "--epochs", 3, "--max-steps", steps + 2, "--resume")
+    assert len(result["history"]) == steps + 2  # epoch 1's steps, then 2 more
+
+
 def test_resume_refuses_a_checkpoint_from_other_settings(capsys, small):
     run(capsys, *small, "--max-steps", 8)
     with pytest.raises(SystemExit) as exit_:

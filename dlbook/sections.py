@@ -1,0 +1,153 @@
+"""The book, section by section: the one table of which script runs which section, with which
+flags, writing which figures under which captions. reproduce.py runs it, its gallery and the
+notebooks' titles read it, and a test checks the README's tables against it.
+
+A figure's `book` is the book's figure number where the book prints that figure ("Fig 8-4", with
+the book's own caption in `book_caption`), "after Fig 8-1" for a figure of ours that follows one of
+the book's, or the section it illustrates ("8.5"), or "-".
+"""
+from typing import NamedTuple
+
+
+class Figure(NamedTuple):
+    file: str
+    book: str
+    caption: str
+    book_caption: str = ""  # as printed in the book (Chinese; the book writes AVE for VAE)
+
+
+class Section(NamedTuple):
+    name: str  # reproduce.py's name for this run (the script's name, or a variant of it)
+    script: str
+    section: str  # the book's section number(s)
+    title_zh: str  # the book's section title(s), as printed
+    title_en: str
+    full: tuple = ()  # flags for the book's settings
+    quick: tuple = ()  # flags for reproduce.py --quick and a notebook's QUICK = True
+    figures: tuple = ()
+    keys: tuple = ()  # printed lines reproduce.py's summary shows: the last match of each pattern
+    uses_data: bool = False  # takes --dataset and --data-dir
+    seeded: bool = True  # takes --seed (backprop_manual.py draws no random numbers)
+    tensorflow: bool = False  # needs TensorFlow itself (not only Keras)
+    keras: bool = False  # Keras, on TensorFlow unless KERAS_BACKEND says otherwise
+
+
+BOOK = [
+    Section("perceptron", "ch06_feedforward/perceptron.py", "6.4.1-6.4.3",
+            "6.4.1 神经元结构 · 6.4.2 感知机的局限 · 6.4.3 多层神经网络",
+            "6.4.1 The MP neuron · 6.4.2 The perceptron's limit · 6.4.3 Multilayer networks",
+            figures=(Figure("fig6-26_xor.png", "Fig 6-26", "XOR: circles are 0, squares are 1; no straight line "
+                            "separates them", "图6-26 异或问题示意图"),
+                     Figure("fig6-26b_perceptron_gates.png", "after Fig 6-26",
+                            "AND, OR, NAND learned by the perceptron rule; XOR not", "图6-26 异或问题示意图"),
+                     Figure("fig6-27b_xor_hidden_space.png", "after Fig 6-27",
+                            "In the hidden layer's space XOR becomes separable", "图6-27 解决XOR问题的网络结构"),
+                     Figure("fig6-28_relu.png", "Fig 6-28", "The rectified linear unit g(z) = max{0, z}",
+                            "图6-28 整流线性激活函数(ReLU)图形")),
+            keys=(r"^XOR *: .*", r"^output = .*")),
+    Section("xor_tensorflow", "ch06_feedforward/xor_tensorflow.py", "6.4.4", "6.4.4 实例:用TensorFlow实现XOR",
+            "6.4.4 XOR in TensorFlow",
+            figures=(Figure("fig6-4-4_xor_loss.png", "6.4.4", "Loss of the TensorFlow XOR network, step by step"),),
+            keys=(r"^step: 1800, .*", r"^Book check: .*"), tensorflow=True),
+    Section("xor_sweep", "ch06_feedforward/xor_tensorflow.py", "6.4.4", "6.4.4 实例:用TensorFlow实现XOR",
+            "6.4.4 XOR in TensorFlow: how many seeds get stuck", ("--sweep", "100"), ("--sweep", "100"),
+            figures=(Figure("fig6-4-4_xor_sweep_regions.png", "6.4.4",
+                            "Decision regions of a solved seed next to stuck ones"),),
+            keys=(r"^stuck: .*",), tensorflow=True),
+    Section("backprop_manual", "ch06_feedforward/backprop_manual.py", "6.4.5", "6.4.5 反向传播算法",
+            "6.4.5 Back-propagation by hand", (), ("--iterations", "2000"),
+            figures=(Figure("fig6-35b_backprop_error.png", "after Fig 6-35",
+                            "E_total of the 2-2-2 network under hand-written back-propagation",
+                            "图6-35 反向传播由隐含层再到权重w_1"),),
+            keys=(r"^iteration: \d+, .*",), seeded=False),
+    Section("keras_mlp", "ch06_feedforward/keras_mlp.py", "6.5", "6.5 实例:用keras构建深度学习架构",
+            "6.5 A Keras model", (), ("--epochs", "2"),
+            figures=(Figure("fig6-5_keras_training_curves.png", "6.5",
+                            "Keras MLP: loss and accuracy, training and validation"),
+                     Figure("fig6-5_keras_predictions.png", "6.5",
+                            "Test images with predicted and true labels (wrong ones in red)")),
+            keys=(r"^Test accuracy: .*",), uses_data=True, keras=True),
+    # The 2-D VAE (Fig 8-8) first: autoencoder.py sets its own 2-D model beside it.
+    Section("vae_z2", "ch08_generative/vae.py", "8.1", "8.1 用变分自编码器生成图像",
+            "8.1 A variational autoencoder, with the 2-D latent space of Fig 8-8", ("--z-dim", "2"),
+            ("--z-dim", "2", "--epochs", "2"),
+            figures=(Figure("fig8-4_vae_reconstruction_z2.png", "after Fig 8-4",
+                            "The 2-D VAE of Fig 8-8: test images and reconstructions", "图8-4 AVE构建图片"),
+                     Figure("fig8-5_vae_samples_z2.png", "after Fig 8-5",
+                            "The 2-D VAE of Fig 8-8: new images from z ~ N(0, I)", "图8-5 AVE新图片"),
+                     Figure("vae_loss_curves_z2.png", "-",
+                            "The 2-D VAE: reconstruction and KL terms per image during training")),
+            keys=(r"^Per-image loss.*",), uses_data=True),
+    Section("autoencoder", "ch08_generative/autoencoder.py", "8.1.1", "8.1.1 自编码器", "8.1.1 Autoencoders",
+            (), ("--epochs", "2"),
+            figures=(Figure("fig8-1b_ae_vs_vae_codes.png", "after Fig 8-1",
+                            "The test set's 2-D codes: plain autoencoder beside the 2-D VAE", "图8-1 自编码器架构图"),
+                     Figure("fig8-1c_ae_vs_vae_prior_samples.png", "after Fig 8-1",
+                            "Both decoders given z ~ N(0, I): only the VAE's makes images", "图8-1 自编码器架构图"),
+                     Figure("fig8-1d_ae_vs_vae_interpolation.png", "after Fig 8-1",
+                            "A straight walk between two test images' codes, decoded", "图8-1 自编码器架构图")),
+            keys=(r"^Reconstruction loss .*", r"^Share of N.*"), uses_data=True),
+    Section("vae", "ch08_generative/vae.py", "8.1", "8.1 用变分自编码器生成图像", "8.1 A variational autoencoder",
+            (), ("--epochs", "2"),
+            figures=(Figure("fig8-4_vae_reconstruction.png", "Fig 8-4",
+                            "VAE: test images (odd columns) and their reconstructions (even)", "图8-4 AVE构建图片"),
+                     Figure("fig8-5_vae_samples.png", "Fig 8-5", "VAE: new images decoded from z ~ N(0, I)",
+                            "图8-5 AVE新图片"),
+                     Figure("vae_loss_curves.png", "-", "VAE: reconstruction and KL terms per image during training")),
+            keys=(r"^Per-image loss.*", r"^Book check: .*"), uses_data=True),
+    Section("gan", "ch08_generative/gan.py", "8.2-8.3", "8.2 GAN简介 · 8.3 用GAN生成图像",
+            "8.2 GANs · 8.3 Images from a GAN", (), ("--epochs", "2"),
+            figures=(Figure("fig8-7_gan_samples.png", "Fig 8-7",
+                            "GAN: images from one fixed batch of noise after the last epoch", "图8-7 GAN的新图片"),
+                     Figure("gan_training_curves.png", "-", "GAN: d_loss, g_loss, D(x) and D(G(z)) during training")),
+            keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*", r"^Book check: .*"), uses_data=True),
+    Section("vae_vs_gan", "ch08_generative/vae_vs_gan.py", "8.4", "8.4 VAE与GAN的异同", "8.4 VAE and GAN compared",
+            (), ("--epochs", "2", "--quick-epochs", "1"),
+            figures=(Figure("fig8-8_vae_manifold.png", "Fig 8-8",
+                            "The data manifold learned by a VAE with a 2-D latent space", "图8-8 AVE得到的数据流形分布图"),
+                     Figure("fig8-8b_vae_vs_gan_samples.png", "8.4", "VAE samples next to GAN samples")),
+            keys=(r"^Loaded .*", r"^No saved .*"), uses_data=True),
+    Section("cgan", "ch08_generative/cgan.py", "8.5", "8.5 CGAN、DCGAN简介", "8.5 CGAN and DCGAN",
+            ("--digit", "8"), ("--epochs", "2", "--digit", "8"),
+            figures=(Figure("fig8-9_cgan_architecture.png", "Fig 8-9", "CGAN: the label y conditions both G(z|y) "
+                            "and D(x|y); layer sizes from the model", "图8-9(CGAN架构)"),
+                     Figure("fig8-9b_cgan_class_grid.png", "after Fig 8-9", "CGAN: row r generated for class r",
+                            "图8-9(CGAN架构)"),
+                     Figure("cgan_digit_8.png", "8.5", "CGAN: one image generated for the class asked for "
+                            "(generate_digit)"),
+                     Figure("cgan_training_curves.png", "-",
+                            "CGAN: losses, scores, and the listing's printed 'D(G(z))' quantity")),
+            keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*", r"^The listing's .*", r"^Book check: .*"),
+            uses_data=True),
+    Section("dcgan", "ch08_generative/dcgan.py", "8.5", "8.5 CGAN、DCGAN简介", "8.5 CGAN and DCGAN", (),
+            ("--epochs", "1"),
+            figures=(Figure("fig8-9c_gan_vs_dcgan_samples.png", "8.5",
+                            "The fully connected GAN beside the DCGAN after the same number of epochs"),
+                     Figure("dcgan_training_curves.png", "-", "DCGAN: d_loss, g_loss, D(x) and D(G(z)) during training")),
+            keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*",), uses_data=True),
+    # Last: it measures every generator the runs above saved, 8.5's too.
+    Section("evaluate", "ch08_generative/evaluate.py", "8.4-8.5", "8.4 VAE与GAN的异同(量化)",
+            "8.4 in numbers, over 8.1-8.5", (), ("--classifier-epochs", "1", "--samples", "2000"),
+            figures=(Figure("fig8-8c_generators_measured.png", "after Fig 8-8",
+                            "8.4 measured: every saved generator against the test set", "图8-8 AVE得到的数据流形分布图"),),
+            keys=(r"^Classifier test accuracy: .*", r"^8\.4 'GAN.*", r"^8\.4 'the VAE.*", r"^CGAN conditioning.*"),
+            uses_data=True),
+]
+
+SCRIPTS = list(dict.fromkeys(section.script for section in BOOK))  # in book order, each once
+
+
+def of_script(script):
+    """The script's own row (the one of its name: vae.py's, not the 2-D variant's)."""
+    rows = [s for s in BOOK if s.script == script]
+    return next((s for s in rows if script.endswith(f"/{s.name}.py")), rows[0])
+
+
+def figure(file):
+    """The table's entry for a figure file, or None for one it does not know."""
+    return next((f for s in BOOK for f in s.figures if f.file == file), None)
+
+
+def section_key(section):
+    """'8.2-8.3' -> (8, 3): a section range sorts by its last section, so 8.4-8.5 comes after 8.5."""
+    return tuple(int(n) for n in section.split("-")[-1].split("."))

@@ -1,0 +1,58 @@
+"""The book's table (dlbook.sections) is the one source, and the chapters read forward: a
+section's script imports dlbook and earlier sections' scripts, never a later one."""
+import ast
+import re
+
+import pytest
+
+from dlbook import notebooks, sections
+from dlbook.paths import REPO_ROOT
+
+STEMS = {script.rsplit("/", 1)[1][:-3]: script for script in sections.SCRIPTS}
+
+
+def imported_scripts(script):
+    tree = ast.parse((REPO_ROOT / script).read_text(encoding="utf-8"))
+    names = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    names |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    return sorted(STEMS[name] for name in names if name in STEMS)
+
+
+@pytest.mark.parametrize("script", sections.SCRIPTS)
+def test_no_script_imports_a_later_section(script):
+    mine = sections.section_key(sections.of_script(script).section)
+    for other in imported_scripts(script):
+        theirs = sections.section_key(sections.of_script(other).section)
+        assert other != script and theirs <= mine, f"{script} ({mine}) imports {other} ({theirs})"
+
+
+def test_the_import_check_sees_a_later_import():
+    assert "ch08_generative/cgan.py" in imported_scripts("ch08_generative/evaluate.py")
+    assert sections.section_key("8.1.1") > sections.section_key("8.1") and \
+        sections.section_key("8.4") < sections.section_key("8.5")
+
+
+def test_the_readme_tables_are_the_books_table():
+    lines = (REPO_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    for script in sections.SCRIPTS:
+        row = sections.of_script(script)
+        assert any(line.startswith(f"| {row.title_zh} |") and f"`python {script}`" in line for line in lines), script
+        assert any(line.startswith(f"| {row.section.replace('-', '–')} |") and f"`python {script}`" in line
+                   for line in lines), script
+
+
+def test_every_step_heading_matches_a_section_comment_of_its_script():
+    """A renamed section comment would silently lose its Chinese heading: each heading must be used."""
+    for name, headings in notebooks.HEADINGS.items():
+        script = STEMS[name]
+        shown = "\n".join(source for kind, source in notebooks.cells(script) if kind == "markdown")
+        for heading in headings.values():
+            assert f"## {heading}" in shown, f"{name}: {heading!r} matches no section comment"
+
+
+def test_each_figure_file_in_the_table_is_written_by_its_script():
+    for row in sections.BOOK:
+        text = (REPO_ROOT / row.script).read_text(encoding="utf-8")
+        for figure in row.figures:
+            stem = re.sub(r"(_z2|_8)?\.png$", "", figure.file)
+            assert stem.split("_")[0] in text or stem in text, (row.name, figure.file)
