@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 
 import gan  # 8.3's training-curves figure
-from dlbook import book, cli, compare, data, training
+from dlbook import book, cli, compare, data, saved, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
 from dlbook.seed import seed_torch
@@ -229,9 +229,7 @@ def checkpoint_path(out):
 
 def load_generator(checkpoint, device):
     """The trained G(z|y) from the checkpoint cgan.py saves (the loaded dict), for evaluate.py."""
-    G = Generator().to(device)
-    G.load_state_dict(checkpoint["G"])
-    return G.eval()
+    return saved.load_model(Generator(), checkpoint, "G", device)
 
 
 def main(argv=None):

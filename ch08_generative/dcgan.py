@@ -183,9 +183,7 @@ def checkpoint_path(out):
 
 def load_generator(checkpoint, device):
     """The trained G from the checkpoint dcgan.py saves (the loaded dict), for evaluate.py."""
-    G = generator().to(device)
-    G.load_state_dict(checkpoint["G"])
-    return G.eval()
+    return saved.load_model(generator(), checkpoint, "G", device)
 
 
 def main(argv=None):

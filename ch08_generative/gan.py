@@ -11,7 +11,7 @@ import os
 import torch
 import torch.nn as nn
 
-from dlbook import cli, compare, training
+from dlbook import cli, compare, saved, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
@@ -205,9 +205,7 @@ def checkpoint_path(out):
 
 def load_generator(checkpoint, device):
     """The trained G from the checkpoint gan.py saves (the loaded dict), for vae_vs_gan.py and evaluate.py."""
-    G = generator().to(device)
-    G.load_state_dict(checkpoint["G"])
-    return G.eval()
+    return saved.load_model(generator(), checkpoint, "G", device)
 
 
 def main(argv=None):

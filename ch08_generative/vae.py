@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from dlbook import cli, compare, training
+from dlbook import cli, compare, saved, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
@@ -184,9 +184,7 @@ def load_vae(checkpoint, device):
     """A trained VAE from the checkpoint vae.py saves (its path, or the loaded dict), for the later
     sections that use it: autoencoder.py, vae_vs_gan.py, evaluate.py."""
     state = checkpoint if isinstance(checkpoint, dict) else training.load_checkpoint(checkpoint)
-    model = VAE(z_dim=state["args"]["z_dim"]).to(device)
-    model.load_state_dict(state["model"])
-    return model.eval()
+    return saved.load_model(VAE(z_dim=state["args"]["z_dim"]), state, "model", device)
 
 
 def main(argv=None):

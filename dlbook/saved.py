@@ -33,3 +33,9 @@ def find_or_train(args, name, relpath, script, flags, subfolder):
                          "--seed", str(args.seed), "--device", args.device]
                 + (["--max-steps", str(args.max_steps)] if getattr(args, "max_steps", None) else []))
     return load_checkpoint(folder / relpath), f"trained here, {epochs} epoch(s)"
+
+
+def load_model(model, checkpoint, key, device):
+    """`model`, built by its own script, with the weights checkpoint[key], on `device`, for inference."""
+    model.load_state_dict(checkpoint[key])
+    return model.to(device).eval()

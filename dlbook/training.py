@@ -66,7 +66,7 @@ def portable(obj):
     """What a checkpoint may hold so that `torch.load(path, weights_only=True)` opens it on any
     machine: CPU tensors, numbers, strings, lists, tuples and dicts. Paths become strings (a
     pickled PosixPath cannot be made on Windows), NumPy arrays lists, device tensors CPU ones."""
-    if isinstance(obj, torch.Tensor):
+    if isinstance(obj, torch.Tensor) or hasattr(obj, "cpu"):  # a tensor on any device
         return obj.detach().cpu()
     if isinstance(obj, dict):
         return {key: portable(value) for key, value in obj.items()}

@@ -1,12 +1,20 @@
-"""Fixtures shared by the tests: synthetic IDX data sets; each skip reason said once at the end."""
+"""What the tests share: synthetic IDX data sets, the one way to skip for missing data
+(`from conftest import needs_data`), the offline environment, and each skip reason said once at
+the end. (The scripts themselves are imported by name, `import vae`: pytest.ini puts the chapter
+folders on the path.)"""
+import functools
 import gzip
 import hashlib
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from scripts import pytest_terminal_summary  # noqa: F401  (a pytest hook: one line per skip reason)
+from dlbook import data
+
+ROOT = Path(__file__).resolve().parents[1]
+OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}  # nothing listens there
 
 
 def _write_idx(path, array):
@@ -41,8 +49,6 @@ def synthetic_idx(tmp_path, monkeypatch):
     blobs, so a classifier can learn them) and makes dlbook.data accept exactly those files: their
     MD5 sums replace the real ones, and neither another copy nor a download is tried.
     """
-    from dlbook import data
-
     root = tmp_path / "synthetic-data"
 
     def make(dataset="mnist", n_train=256, n_test=64, images=_blob_images):
@@ -63,3 +69,42 @@ def synthetic_idx(tmp_path, monkeypatch):
         return root
 
     return make
+
+
+
+
+@functools.cache
+def data_folder(dataset):
+    """The folder the scripts would read `dataset` from with default flags (data/<dataset>/ at the
+    repository root, then the system copy), if it holds all four files with good checksums."""
+    try:
+        paths = {data.locate(dataset, f, allow_download=False)[0] for f in data.FILES.values()}
+    except data.DataError:
+        return None
+    folders = {p.parent for p in paths}
+    return folders.pop() if len(folders) == 1 else None
+
+
+HOW_TO_GET = {
+    "mnist": "run any data script once online (it downloads MNIST into data/mnist/), or copy the four "
+             "IDX files there",
+    "fashion-mnist": "sudo apt-get install dataset-fashion-mnist (Debian/Ubuntu), or put the four IDX "
+                     "files in data/fashion-mnist/",
+}
+
+
+def needs_data(dataset):
+    """Skip unless `dataset` is where the scripts look; the reason says how to get it."""
+    return pytest.mark.skipif(data_folder(dataset) is None,
+                              reason=f"needs {data.DATASETS[dataset]['title']}: {HOW_TO_GET[dataset]}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """A pytest hook: each skip reason once, with its count, even under -q."""
+    reasons = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in reasons.items():
+        terminalreporter.write_line(f"{count} skipped: {reason}")

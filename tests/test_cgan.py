@@ -88,6 +88,7 @@ def test_the_books_cgan_run_is_read_back_and_judged():
     assert "within" in compare.judge("cgan", scores)[1]
 
 
+@pytest.mark.slow
 def test_images_generated_for_class_r_look_like_class_r(capsys, synthetic_idx, tmp_path):
     """Trained on images whose class is their grey level, G draws class r at level r more often
     than chance (the rule: the nearest of the ten levels to the mean pixel)."""

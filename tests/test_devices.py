@@ -254,6 +254,7 @@ def test_requirements_marker_matches_the_pythons_named():
     assert not req.marker.evaluate({"python_version": f"{hi[0]}.{hi[1] + 1}"})
 
 
+@pytest.mark.slow
 def test_tensorflow_start_up_is_quiet():
     """TensorFlow's C++ notices (oneDNN, CUDA stubs, absl) do not reach stderr."""
     pytest.importorskip("tensorflow")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-import scripts
+import conftest
 from dlbook import cli, console, data, device, figures
-from scripts import needs_data
+from conftest import needs_data
 
 
 # ---- data ----------------------------------------------------------------------------------
@@ -186,12 +186,12 @@ def test_data_tests_look_where_the_scripts_look(synthetic_idx, monkeypatch):
     root = synthetic_idx("mnist", n_train=20, n_test=10)
     monkeypatch.setattr(data, "DATA_DIR", root)
     monkeypatch.setattr(data.locate, "__defaults__", (root, True))
-    scripts.data_folder.cache_clear()
+    conftest.data_folder.cache_clear()
     try:
-        assert scripts.data_folder("mnist") == root / "mnist"
-        assert not scripts.needs_data("mnist").args[0]
+        assert conftest.data_folder("mnist") == root / "mnist"
+        assert not conftest.needs_data("mnist").args[0]
     finally:
-        scripts.data_folder.cache_clear()
+        conftest.data_folder.cache_clear()
 
 
 # ---- flags ---------------------------------------------------------------------------------

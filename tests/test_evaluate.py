@@ -87,6 +87,7 @@ def test_latent_lines_are_straight_and_keep_one_class_per_line():
     assert seen["labels"].view(3, -1).tolist() == [[k] * evaluate.PATH_POINTS for k in range(3)]
 
 
+@pytest.mark.slow
 def test_evaluates_saved_generators_and_reuses_its_classifier(synthetic_idx, tmp_path, capsys):
     root = synthetic_idx("mnist", n_train=200, n_test=100)
     common = ["--device", "cpu", "--data-dir", str(root), "--out", str(tmp_path)]

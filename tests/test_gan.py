@@ -5,7 +5,8 @@ import pytest
 import torch
 
 import gan
-from dlbook import book, data, training
+from conftest import needs_data
+from dlbook import book, training
 from dlbook.figures import plt
 
 BOOK_LINE = re.compile(r"Epoch \[\d+/\d+\], Step \[\d+/\d+\], d_loss: \d+\.\d{4}, g_loss: \d+\.\d{4}, "
@@ -115,10 +116,7 @@ def test_a_collapsed_discriminator_is_reported(capsys):
 
 GOLDEN_GAN = [0, 2, 1.2541, 0.6748, 0.58, 0.51, 0, 4, 1.1054, 0.6656, 0.68, 0.51]
 
-FASHION = data.DATASETS["fashion-mnist"]["system_dirs"][0]
-
-
-@pytest.mark.skipif(not FASHION.exists(), reason="Debian's dataset-fashion-mnist is not installed")
+@needs_data("fashion-mnist")
 def test_real_fashion_mnist_smoke(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(gan, "print_every", 10)
     out, _ = run(capsys, "--dataset", "fashion-mnist", "--max-steps", 20, "--out", tmp_path)

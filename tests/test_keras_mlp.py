@@ -30,6 +30,7 @@ def test_trains_on_synthetic_mnist_and_prints_test_results(synthetic_idx, tmp_pa
         assert matplotlib.image.imread(tmp_path / name).std() > 0, name
 
 
+@pytest.mark.slow
 def test_max_train_and_same_seed_same_numbers(synthetic_idx, tmp_path, capsys):
     data_dir = synthetic_idx("fashion-mnist", n_train=200, n_test=40)
     args = ["--dataset", "fashion-mnist", "--data-dir", str(data_dir), "--max-train", "100",
@@ -53,6 +54,7 @@ def test_missing_data_exits_with_status_2(synthetic_idx, tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_bad_device_exits_with_status_2(tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         keras_mlp.main(["--device", "cuda:7", "--out", str(tmp_path)])

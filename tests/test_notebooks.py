@@ -9,7 +9,7 @@ import pytest
 
 from dlbook import notebooks
 from dlbook.paths import REPO_ROOT
-from scripts import needs_data
+from conftest import needs_data
 
 
 def test_every_notebook_is_what_its_script_makes():
@@ -62,6 +62,7 @@ def run_notebook(script, tmp_path, extra=()):
     return text, images
 
 
+@pytest.mark.slow
 def test_the_chapter_6_notebooks_run_and_show_their_figures(tmp_path):
     text, images = run_notebook("ch06_feedforward/perceptron.py", tmp_path)
     assert "output = Hw + b = [0, 1, 1, 0]" in text and images == 4
@@ -72,6 +73,7 @@ def test_the_chapter_6_notebooks_run_and_show_their_figures(tmp_path):
     assert "step: 1800, loss: 0.000" in text and "pred: " in text and images == 1
 
 
+@pytest.mark.slow
 @needs_data("fashion-mnist")
 def test_keras_and_gan_notebooks_run_on_real_data(tmp_path):
     text, images = run_notebook("ch06_feedforward/keras_mlp.py", tmp_path,

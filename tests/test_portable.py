@@ -12,9 +12,9 @@ import torch
 
 import reproduce
 from dlbook import console, training
+from conftest import OFFLINE
 from dlbook.paths import REPO_ROOT
 
-OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}  # nothing listens there
 # Python on Windows writes pipes and files in the ANSI code page; an ASCII locale stands in for "not UTF-8".
 STAND_INS = {"gbk": {"PYTHONIOENCODING": "gbk"}, "cp1252": {"PYTHONIOENCODING": "cp1252"},
              "ascii-locale": {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}}
@@ -25,6 +25,7 @@ def run_as(stand_in, *argv, cwd=REPO_ROOT, timeout=120):
     return subprocess.run([sys.executable, *map(str, argv)], cwd=cwd, env=env, capture_output=True, timeout=timeout)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stand_in", STAND_INS)
 def test_check_ends_normally_on_a_console_without_the_marks(stand_in):
     proc = run_as(stand_in, "reproduce.py", "--check")
@@ -45,6 +46,7 @@ def test_evaluate_table_prints_on_a_cp1252_console(monkeypatch):
     assert b"Fr\xe9chet distance ?" in stream.buffer.getvalue()  # é exists in cp1252, the arrow does not
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stand_in", STAND_INS)
 def test_reproduce_and_its_gallery_under_a_windows_code_page(stand_in, tmp_path):
     """The scripts' pipes are UTF-8 whatever the console's code page, the gallery (Chinese
@@ -58,6 +60,7 @@ def test_reproduce_and_its_gallery_under_a_windows_code_page(stand_in, tmp_path)
     assert "z = w·x + b" in (tmp_path / "logs" / "perceptron.log").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stand_in", STAND_INS)
 def test_notebook_check_under_a_windows_code_page(stand_in):
     proc = run_as(stand_in, "-m", "dlbook.notebooks", "--check")
@@ -74,6 +77,7 @@ def _objects(value):
             yield from _objects(item)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script, files", [
     ("vae", ["vae_z20.pt"]), ("autoencoder", ["autoencoder.pt"]), ("gan", ["gan.pt", "G.ckpt", "D.ckpt"]),
     ("cgan", ["cgan.pt", "cgan_G.ckpt", "cgan_D.ckpt"]), ("dcgan", ["dcgan.pt", "dcgan_G.ckpt", "dcgan_D.ckpt"])])
@@ -111,6 +115,7 @@ def test_a_run_stopped_before_its_first_epoch_names_no_weights(synthetic_idx, tm
     assert not (tmp_path / "weights" / "vae_z20.pt").exists()
 
 
+@pytest.mark.slow
 def test_a_gpu_only_pytorch_sees_sends_the_tensorflow_scripts_to_the_cpu(tmp_path, monkeypatch, capsys):
     """`reproduce.py --device cuda` where PyTorch has CUDA (mocked) and pip's TensorFlow has none."""
     monkeypatch.setattr(reproduce.device, "torch_problem", lambda name: None)

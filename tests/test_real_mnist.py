@@ -7,7 +7,7 @@ import pytest
 import cgan
 import gan
 import vae
-from scripts import needs_data
+from conftest import needs_data
 
 pytestmark = [needs_data("mnist"), pytest.mark.slow]
 

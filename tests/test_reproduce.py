@@ -10,16 +10,16 @@ from argparse import Namespace
 import pytest
 import torch
 
-from scripts import ROOT
+from conftest import OFFLINE, ROOT
 
 import reproduce
-OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}  # nothing listens there
 
 
 def runs(*names):
     return [r for r in reproduce.RUNS if r.name in names]
 
 
+@pytest.mark.slow
 def test_runs_logs_gallery_and_summary(tmp_path, capsys, monkeypatch):
     perceptron, = runs("perceptron")
     broken = perceptron._replace(name="broken", section="6.4.2", quick=["--max-epochs", "0"], keys=r"^none$")
@@ -45,9 +45,9 @@ def test_gallery_shows_evaluates_table_with_its_command(tmp_path):
     evaluate, = runs("evaluate")
     args = reproduce.parse_args(["--quick", "--out", str(tmp_path)])
     args.argv = ["--quick"]
-    reproduce.gallery([(evaluate, ("ok", 1.0, f"Table: {tmp_path / 'evaluate_mnist.md'}\n", ""))], args)
+    reproduce.gallery([(evaluate, reproduce.Result("ok", 1.0, f"Table: {tmp_path / 'evaluate_mnist.md'}\n", ""))], args)
     gallery = (tmp_path / "README.md").read_text(encoding="utf-8")
-    assert "## 8.4 measured: evaluate.py's table\n\n| model | FD |\n|---|---|\n| VAE | 1.0 |" in gallery
+    assert "## 8.4-8.5 measured: evaluate.py's table\n\n| model | FD |\n|---|---|\n| VAE | 1.0 |" in gallery
     assert "`python ch08_generative/evaluate.py --classifier-epochs 1 --samples 2000 --out" in gallery
 
 
@@ -64,6 +64,7 @@ def test_missing_device_stops_before_any_script(tmp_path, capsys, monkeypatch):
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == "the last gallery"
 
 
+@pytest.mark.slow
 def test_without_data_or_network_one_message_before_any_script(tmp_path):
     """Issue 9: no MNIST and no network: the data set is checked once, before the first script,
     and one message (suggesting --dataset fashion-mnist) ends the run with status 2."""
@@ -94,6 +95,7 @@ def test_seed_goes_only_to_scripts_that_take_it():
     assert not runs("backprop_manual")[0].seeded
 
 
+@pytest.mark.slow
 def test_check_is_fast_offline_and_says_each_fix(tmp_path):
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "reproduce.py", "--check"], cwd=ROOT, capture_output=True, text=True, encoding="utf-8",

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import vae
+from conftest import needs_data
 from dlbook import book, data
 from dlbook.figures import plt
 
@@ -124,10 +125,7 @@ def test_a_diverging_run_stops_at_the_step_with_status_1(capsys, small):
     assert re.search(r"NaN or infinite at epoch 1, step \d+", capsys.readouterr().err)
 
 
-FASHION = data.DATASETS["fashion-mnist"]["system_dirs"][0]
-
-
-@pytest.mark.skipif(not FASHION.exists(), reason="Debian's dataset-fashion-mnist is not installed")
+@needs_data("fashion-mnist")
 def test_real_fashion_mnist_smoke(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(vae, "print_every", 10)
     out, result = run(capsys, "--dataset", "fashion-mnist", "--max-steps", 20, "--out", tmp_path)

@@ -1,10 +1,13 @@
 """ch08_generative/vae_vs_gan.py: trains what is missing, reuses what vae.py and gan.py saved."""
 import gan
 import vae
+import pytest
+
 import vae_vs_gan
 from dlbook.figures import plt
 
 
+@pytest.mark.slow
 def test_trains_missing_models_then_reuses_saved_ones(synthetic_idx, tmp_path, capsys):
     root = synthetic_idx("mnist", n_train=200, n_test=20)
     common = ["--device", "cpu", "--data-dir", str(root), "--out", str(tmp_path)]

@@ -12,10 +12,11 @@ import torch
 
 from dlbook import data
 from dlbook.figures import plt
-from scripts import ROOT, data_folder, needs_data
+from conftest import OFFLINE, ROOT, data_folder, needs_data
+
+pytestmark = pytest.mark.slow  # every test here starts a script in a subprocess
 
 needs_fashion = needs_data("fashion-mnist")
-OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}  # nothing listens there
 
 
 def env(**extra):

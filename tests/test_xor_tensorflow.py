@@ -52,6 +52,7 @@ def test_same_seed_prints_the_same(tmp_path, capsys):
     assert capsys.readouterr().out != first
 
 
+@pytest.mark.slow
 def test_sweep_counts_stuck_seeds(tmp_path, capsys):
     log = tmp_path / "sweep.txt"
     xor.main(["--device", "cpu", "--sweep", "12", "--out", str(tmp_path), "--log", str(log)])
@@ -91,6 +92,7 @@ def test_plateaus_are_named():
     assert xor.plateau(0.0371) is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("bad", [["--device", "cuda:7"], ["--lr", "-1"], ["--steps", "0"]])
 def test_bad_flags_exit_with_status_2(tmp_path, bad):
     with pytest.raises(SystemExit) as exit_info:
@@ -98,6 +100,7 @@ def test_bad_flags_exit_with_status_2(tmp_path, bad):
     assert exit_info.value.code == 2
 
 
+@pytest.mark.slow
 def test_keras_backend_does_not_matter(tmp_path, capsys):
     """KERAS_BACKEND=torch, exported for keras_mlp.py, leaves XOR on TensorFlow: same numbers."""
     args = ["--device", "cpu", "--steps", "400", "--out", str(tmp_path)]
