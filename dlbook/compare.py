@@ -9,8 +9,8 @@ Prints a side-by-side table and one verdict line, and writes a figure overlaying
 curves on the book's. On MNIST a run is judged by its mean over the last few printed epochs
 (WINDOW: one printed line is one batch, far too noisy to judge a GAN by): the range at each epoch
 spans the same means of the book's run and of this project's MNIST runs of other seeds
-(benchmarks/seed_spread.py, dlbook/book_runs/seed_spread.json), widened by half that span on
-each side. Fashion-MNIST, which the book never ran, is judged against the project's reference
+(benchmarks/seed_spread.py, dlbook/book_runs/seed_spread.json), widened by that span on each
+side. Fashion-MNIST, which the book never ran, is judged against the project's reference
 runs' printed lines, widened by their seed spread.
 """
 import argparse
@@ -63,12 +63,13 @@ def window_means(kind, records, window=None):
 
 
 def span_range(means):
-    """(low, high) from several runs' values: their lowest to highest, widened by half that span on
-    each side (for three or four runs about two standard deviations either side of their mean)."""
+    """(low, high) from several runs' values: their lowest to highest, widened by that span on each
+    side. Three or four runs span about 1.7 or 2 standard deviations, so the range reaches about
+    2.5 to 3 of them either side of the runs' mean: a new seed falls outside rarely, a run of
+    another model or loss far outside."""
     means = np.array(means)
     low, high = means.min(0), means.max(0)
-    half = (high - low) / 2
-    return low - half, high + half
+    return low - (high - low), high + (high - low)
 
 
 def book_range(kind, key):
