@@ -16,7 +16,8 @@ import torch
 from bench_ch08 import our_epoch, timed
 from dlbook import cli
 from dlbook.device import torch_device
-from dlbook.paths import REPO_ROOT, load_script
+from chapter_scripts import load_script
+from dlbook.paths import REPO_ROOT
 
 # (script, what is taken out, the line with the speed-up, the book's line)
 VARIANTS = [

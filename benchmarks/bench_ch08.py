@@ -20,7 +20,7 @@ import torchvision
 import dlbook.listing
 from dlbook import cli, training
 from dlbook.device import torch_device
-from dlbook.paths import load_script as load
+from chapter_scripts import load_script as load
 
 
 MODELS = {"vae": ("ch08_generative/vae.py", "ch08_generative/listings/vae_listing.py"),

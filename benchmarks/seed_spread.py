@@ -20,7 +20,8 @@ import sys
 import numpy as np
 
 from dlbook import book, compare
-from dlbook.paths import REPO_ROOT as ROOT, load_script
+from chapter_scripts import load_script
+from dlbook.paths import REPO_ROOT as ROOT
 
 
 def parse(kind, log):

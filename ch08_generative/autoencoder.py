@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import vae
-from dlbook import cli, data, saved, training
+from dlbook import checkpoints, cli, data, loader, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -151,12 +151,12 @@ def main(argv=None):
         with training.Run(args, "autoencoder", path, len(data_loader), model=model, optimizer=optimizer) as run:
             train(args, model, optimizer, data_loader, run)
         model.eval()
-        state, note = saved.find_or_train(args, "2-D VAE", f"weights/vae_z{z_dim}.pt", vae,
+        state, note = checkpoints.find_or_train(args, "2-D VAE", f"weights/vae_z{z_dim}.pt", vae,
                                           ["--epochs", str(args.epochs), "--z-dim", str(z_dim)], "vae_vs_gan")
         vae2 = vae.load_vae(state, device)
 
         seed_torch(args.seed)  # the same z below whether the 2-D VAE was loaded or trained just now
-        x_test, y_test = training.load_mnist(args, device, train=False)
+        x_test, y_test = loader.load_mnist(args, device, train=False)
         x = x_test.view(-1, image_size)
         with torch.no_grad():
             mu, log_var = vae2.encode(x)

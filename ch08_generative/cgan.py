@@ -16,11 +16,11 @@ import torch
 import torch.nn as nn
 
 import gan  # 8.3's training-curves figure
-from dlbook import book, cli, compare, data, saved, training
+from dlbook import book, checkpoints, cli, compare, data, loader, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
 from dlbook.seed import seed_torch
-from dlbook.training import save_image  # torchvision's save_image, written atomically
+from dlbook.figures import save_image  # torchvision's save_image, written atomically
 
 # Hyperparameters
 z_size = 100
@@ -44,8 +44,8 @@ def parse_args(argv=None):
 def load_data(args, device):
     # The book: datasets.MNIST(transform=[ToTensor(), Normalize(mean=[0.5], std=[0.5])]) and
     # DataLoader(shuffle=True). Speed-up: the checked MNIST files as one tensor on the device.
-    dataset = training.load_mnist(args, device, train=True, normalize=True)
-    data_loader = training.DeviceDataLoader(dataset=dataset, batch_size=args.batch_size, shuffle=True)
+    dataset = loader.load_mnist(args, device, train=True, normalize=True)
+    data_loader = loader.DeviceDataLoader(dataset=dataset, batch_size=args.batch_size, shuffle=True)
     return data_loader
 
 
@@ -160,8 +160,8 @@ def train(args, generator, discriminator, criterion, d_optimizer, g_optimizer, d
 
     # Save the weights
     weights = os.path.join(args.out, "weights")
-    training.save_weights(generator.state_dict(), os.path.join(weights, 'cgan_G.ckpt'))  # CPU tensors
-    training.save_weights(discriminator.state_dict(), os.path.join(weights, 'cgan_D.ckpt'))
+    checkpoints.save_weights(generator.state_dict(), os.path.join(weights, 'cgan_G.ckpt'))  # CPU tensors
+    checkpoints.save_weights(discriminator.state_dict(), os.path.join(weights, 'cgan_D.ckpt'))
 
 
 # Images of the class you ask for: one class per row (row r is class r), and the listing's generate_digit
@@ -229,7 +229,7 @@ def checkpoint_path(out):
 
 def load_generator(checkpoint, device):
     """The trained G(z|y) from the checkpoint cgan.py saves (the loaded dict), for evaluate.py."""
-    return saved.load_model(Generator(), checkpoint, "G", device)
+    return checkpoints.load_model(Generator(), checkpoint, "G", device)
 
 
 def main(argv=None):

@@ -13,11 +13,11 @@ import torch
 import torch.nn as nn
 
 import gan  # the fully connected GAN of 8.3: its denorm, collapse check, curves, and its samples to compare
-from dlbook import cli, saved, training
+from dlbook import checkpoints, cli, loader, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure
 from dlbook.seed import seed_torch
-from dlbook.training import save_image  # torchvision's save_image, written atomically
+from dlbook.figures import save_image  # torchvision's save_image, written atomically
 
 # Hyperparameters
 latent_size = 100
@@ -38,8 +38,8 @@ def parse_args(argv=None):
 
 # Image processing: pixels to [-1, 1], in shuffled batches of 1x28x28 images (no flattening here)
 def load_data(args, device):
-    mnist = training.load_mnist(args, device, train=True, normalize=True)
-    return training.DeviceDataLoader(dataset=mnist, batch_size=args.batch_size, shuffle=True)
+    mnist = loader.load_mnist(args, device, train=True, normalize=True)
+    return loader.DeviceDataLoader(dataset=mnist, batch_size=args.batch_size, shuffle=True)
 
 
 # The discriminator: strided convolutions 28 -> 14 -> 7, LeakyReLU, no batch norm on the input layer
@@ -144,15 +144,15 @@ def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
         G.train()
 
     weights = os.path.join(args.out, "weights")
-    training.save_weights(G.state_dict(), os.path.join(weights, 'dcgan_G.ckpt'))  # CPU tensors
-    training.save_weights(D.state_dict(), os.path.join(weights, 'dcgan_D.ckpt'))
+    checkpoints.save_weights(G.state_dict(), os.path.join(weights, 'dcgan_G.ckpt'))  # CPU tensors
+    checkpoints.save_weights(D.state_dict(), os.path.join(weights, 'dcgan_D.ckpt'))
 
 
 # Beside the fully connected GAN after the same number of epochs
 def gan_samples_after(args, epochs):
     """gan.py's fixed-noise grid after `epochs` epochs on this data set: found in --out (or
     --out/dcgan_vs_gan), or made by running gan.py for that many epochs."""
-    path, state = saved.find(args.out, "weights/gan.pt", args.dataset, "dcgan_vs_gan")
+    path, state = checkpoints.find(args.out, "weights/gan.pt", args.dataset, "dcgan_vs_gan")
     grid = path and os.path.join(path.parent.parent, "gan_samples", f"fixed_noise-{epochs}.png")
     if grid and os.path.exists(grid):
         print(f"Using gan.py's samples after {epochs} epoch(s): {grid}")
@@ -183,7 +183,7 @@ def checkpoint_path(out):
 
 def load_generator(checkpoint, device):
     """The trained G from the checkpoint dcgan.py saves (the loaded dict), for evaluate.py."""
-    return saved.load_model(generator(), checkpoint, "G", device)
+    return checkpoints.load_model(generator(), checkpoint, "G", device)
 
 
 def main(argv=None):

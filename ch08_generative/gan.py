@@ -11,11 +11,11 @@ import os
 import torch
 import torch.nn as nn
 
-from dlbook import cli, compare, saved, training
+from dlbook import checkpoints, cli, compare, loader, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
-from dlbook.training import save_image  # torchvision's save_image, written atomically
+from dlbook.figures import save_image  # torchvision's save_image, written atomically
 
 # Hyperparameters
 latent_size = 64
@@ -37,8 +37,8 @@ def parse_args(argv=None):
 def load_data(args, device):
     # The book: datasets.MNIST(transform=[ToTensor(), Normalize(mean=(0.5,), std=(0.5,))]) and
     # DataLoader(shuffle=True). Speed-up: the checked MNIST files as one tensor on the device.
-    mnist = training.load_mnist(args, device, train=True, normalize=True)
-    data_loader = training.DeviceDataLoader(dataset=mnist, batch_size=args.batch_size, shuffle=True)
+    mnist = loader.load_mnist(args, device, train=True, normalize=True)
+    data_loader = loader.DeviceDataLoader(dataset=mnist, batch_size=args.batch_size, shuffle=True)
     return data_loader
 
 
@@ -162,8 +162,8 @@ def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
 
     # Save the model checkpoints
     weights = os.path.join(args.out, "weights")
-    training.save_weights(G.state_dict(), os.path.join(weights, 'G.ckpt'))  # as CPU tensors: they load anywhere
-    training.save_weights(D.state_dict(), os.path.join(weights, 'D.ckpt'))
+    checkpoints.save_weights(G.state_dict(), os.path.join(weights, 'G.ckpt'))  # as CPU tensors: they load anywhere
+    checkpoints.save_weights(D.state_dict(), os.path.join(weights, 'D.ckpt'))
 
 
 def stop_if_collapsed(rows, epoch):
@@ -205,7 +205,7 @@ def checkpoint_path(out):
 
 def load_generator(checkpoint, device):
     """The trained G from the checkpoint gan.py saves (the loaded dict), for vae_vs_gan.py and evaluate.py."""
-    return saved.load_model(generator(), checkpoint, "G", device)
+    return checkpoints.load_model(generator(), checkpoint, "G", device)
 
 
 def main(argv=None):

@@ -12,11 +12,11 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from dlbook import cli, compare, saved, training
+from dlbook import checkpoints, cli, compare, loader, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
-from dlbook.training import save_image  # torchvision's save_image, written atomically
+from dlbook.figures import save_image  # torchvision's save_image, written atomically
 
 # (2) Hyperparameters
 image_size = 784
@@ -41,8 +41,8 @@ def parse_args(argv=None):
 def load_data(args, device):
     # The book: datasets.MNIST(transform=transforms.ToTensor()) and DataLoader(shuffle=True).
     # Speed-up: the checked MNIST files as one tensor on the device, batches sliced from it.
-    dataset = training.load_mnist(args, device, train=True)
-    data_loader = training.DeviceDataLoader(dataset=dataset, batch_size=args.batch_size, shuffle=True)
+    dataset = loader.load_mnist(args, device, train=True)
+    data_loader = loader.DeviceDataLoader(dataset=dataset, batch_size=args.batch_size, shuffle=True)
     return data_loader
 
 
@@ -183,8 +183,8 @@ def weights_path(out, z):
 def load_vae(checkpoint, device):
     """A trained VAE from the checkpoint vae.py saves (its path, or the loaded dict), for the later
     sections that use it: autoencoder.py, vae_vs_gan.py, evaluate.py."""
-    state = checkpoint if isinstance(checkpoint, dict) else training.load_checkpoint(checkpoint)
-    return saved.load_model(VAE(z_dim=state["args"]["z_dim"]), state, "model", device)
+    state = checkpoint if isinstance(checkpoint, dict) else checkpoints.load_checkpoint(checkpoint)
+    return checkpoints.load_model(VAE(z_dim=state["args"]["z_dim"]), state, "model", device)
 
 
 def main(argv=None):
@@ -197,7 +197,7 @@ def main(argv=None):
                       model=model, optimizer=optimizer) as run:
         train(args, model, optimizer, data_loader, run)
         model.eval()
-        x_test, _ = training.load_mnist(args, device, train=False)
+        x_test, _ = loader.load_mnist(args, device, train=False)
         train_nats, test_nats = per_image_nats(model, data_loader.images), per_image_nats(model, x_test)
         print(f"Per-image loss (nats, one z sample): train {sum(train_nats):.1f} "
               f"(reconst {train_nats[0]:.1f} + KL {train_nats[1]:.1f}), test {sum(test_nats):.1f} "

@@ -11,7 +11,7 @@ import torch
 
 import gan
 import vae
-from dlbook import cli, saved
+from dlbook import checkpoints, cli
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -32,13 +32,13 @@ def parse_args(argv=None):
 
 # (1) A VAE and a generator: loaded from what vae.py and gan.py saved, or trained here
 def get_vae(args, z_dim, epochs, device):
-    state, note = saved.find_or_train(args, f"{z_dim}-D VAE", f"weights/vae_z{z_dim}.pt", vae,
+    state, note = checkpoints.find_or_train(args, f"{z_dim}-D VAE", f"weights/vae_z{z_dim}.pt", vae,
                                       ["--epochs", str(epochs), "--z-dim", str(z_dim)], "vae_vs_gan")
     return vae.load_vae(state, device), note
 
 
 def get_generator(args, device):
-    state, note = saved.find_or_train(args, "GAN", "weights/gan.pt", gan, ["--epochs", str(args.quick_epochs)],
+    state, note = checkpoints.find_or_train(args, "GAN", "weights/gan.pt", gan, ["--epochs", str(args.quick_epochs)],
                                       "vae_vs_gan")
     return gan.load_generator(state, device), note
 

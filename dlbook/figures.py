@@ -1,4 +1,5 @@
-"""Figures: matplotlib without a display, named after the book's figure numbers, written atomically."""
+"""Figures: matplotlib without a display (and torchvision's image grids), named after the book's
+figure numbers, written atomically."""
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -15,6 +16,14 @@ def save_figure(fig, out, name):
         fig.savefig(tmp, format="png", dpi=120, bbox_inches="tight")
     plt.close(fig)
     return show(path)
+
+
+def save_image(tensor, path, **kwargs):
+    """torchvision's save_image, written atomically (an interrupt never leaves half a PNG)."""
+    import torchvision.utils
+
+    with atomic_path(path) as tmp:
+        torchvision.utils.save_image(tensor.detach().cpu(), tmp, format="png", **kwargs)
 
 
 def tiles(images, columns):

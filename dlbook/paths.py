@@ -20,18 +20,3 @@ def atomic_path(path):
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def load_script(relpath):
-    """A chapter script (or listing) as a module, by its path from the repository root: the
-    chapter folders are script folders, not packages. Registered under its file name, so a test's
-    `import vae` and this give the same module."""
-    import importlib.util
-    import sys
-
-    name = Path(relpath).stem
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO_ROOT / relpath)
-        sys.modules[name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules[name])
-    return sys.modules[name]

@@ -1,99 +1,20 @@
-"""What the chapter-8 training loops need besides the book's lines (defined for 8.1, used by 8.2-8.5).
-
-- `load_mnist` and `DeviceDataLoader`: the data set as one tensor on the device, batches sliced
-  from a shuffled index; iterated like the book's `torch.utils.data.DataLoader`.
-- `Run`: progress and ETA, NaN and collapse checks, checkpoints, --resume, --max-steps, --log and
-  Ctrl-C, behind two calls in the book's loop: `for epoch in run.epochs(num_epochs)` and
-  `if run.step(loss, ...): break`.
-- `save_image` and `save_weights`: the book's `save_image` and `torch.save`, written atomically
-  (and weights as CPU tensors), so an interrupted run leaves only whole files.
+"""`Run`: the plumbing around a chapter-8 training loop (defined for 8.1, used by 8.1.1-8.5):
+progress and ETA, NaN and collapse checks, checkpoints, --resume, --max-steps, --log and Ctrl-C,
+behind two calls in the book's loop: `for epoch in run.epochs(num_epochs)` and
+`if run.step(loss, ...): break`.
 """
 import math
-import os
 import signal
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
-import torchvision.utils
 
+from .checkpoints import load_checkpoint, portable
 from .cli import fail
 from .console import Console
-from .data import load_or_exit
 from .paths import atomic_path
 from .seed import rng_state, set_rng_state
-
-
-def load_mnist(args, device, train=True, normalize=False):
-    """(images [N, 1, 28, 28], labels [N]) on `device`: pixels in [0, 1] like ToTensor(), or in
-    [-1, 1] like Normalize(mean=(0.5,), std=(0.5,)) when `normalize`."""
-    images, labels = load_or_exit(args.dataset, "train" if train else "test", args.data_dir)
-    x = torch.from_numpy(np.ascontiguousarray(images)).to(device).unsqueeze(1).float().div_(255)
-    if normalize:
-        x = x.mul_(2).sub_(1)
-    return x, torch.from_numpy(labels.astype(np.int64)).to(device)
-
-
-class DeviceDataLoader:
-    """DataLoader(dataset=(images, labels), batch_size, shuffle=True) for tensors already on the device.
-
-    Each epoch is one shuffled index split into batches (the last one short), so a step costs one
-    slice instead of batch_size PIL conversions. The order comes from torch's global generator.
-    """
-
-    def __init__(self, dataset, batch_size, shuffle=True):
-        self.images, self.labels = dataset
-        self.batch_size, self.shuffle = batch_size, shuffle
-
-    def __len__(self):
-        return math.ceil(len(self.images) / self.batch_size)
-
-    def __iter__(self):
-        n = len(self.images)
-        order = torch.randperm(n, device=self.images.device) if self.shuffle else torch.arange(n)
-        for idx in order.split(self.batch_size):
-            yield self.images[idx], self.labels[idx]
-
-
-def save_image(tensor, path, **kwargs):
-    """torchvision's save_image, written atomically (an interrupt never leaves half a PNG)."""
-    with atomic_path(path) as tmp:
-        torchvision.utils.save_image(tensor.detach().cpu(), tmp, format="png", **kwargs)
-
-
-def portable(obj):
-    """What a checkpoint may hold so that `torch.load(path, weights_only=True)` opens it on any
-    machine: CPU tensors, numbers, strings, lists, tuples and dicts. Paths become strings (a
-    pickled PosixPath cannot be made on Windows), NumPy arrays lists, device tensors CPU ones."""
-    if isinstance(obj, torch.Tensor) or hasattr(obj, "cpu"):  # a tensor on any device
-        return obj.detach().cpu()
-    if isinstance(obj, dict):
-        return {key: portable(value) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(portable(value) for value in obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, os.PathLike):
-        return os.fspath(obj)
-    return obj
-
-
-def save_weights(state_dict, path):
-    """torch.save of a state_dict as CPU tensors, atomically: weights trained on a GPU load anywhere."""
-    with atomic_path(path) as tmp:
-        torch.save(portable(state_dict), tmp)
-
-
-def load_checkpoint(path):
-    """A checkpoint or weights file of these scripts, on the CPU, without running code from it."""
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # pickle.UnpicklingError and friends: not a file these scripts wrote
-        fail(f"{path}: cannot be loaded safely ({type(err).__name__}): it was not written by this version of "
-             f"the scripts; delete it and run the script again")
 
 
 class Run:

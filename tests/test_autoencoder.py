@@ -6,7 +6,7 @@ from argparse import Namespace
 
 import autoencoder
 import vae
-from dlbook import training
+from dlbook import loader
 from dlbook.figures import plt
 
 
@@ -33,7 +33,7 @@ def test_short_run_trains_compares_and_draws(synthetic_idx, tmp_path, capsys):
                  "fig8-1d_ae_vs_vae_interpolation.png"):
         assert plt.imread(tmp_path / name).std() > 0.01
     # The coverage is that of each model's own test codes: the saved autoencoder's, the 2-D VAE's means.
-    x, _ = training.load_mnist(Namespace(dataset="fashion-mnist", data_dir=root), torch.device("cpu"), train=False)
+    x, _ = loader.load_mnist(Namespace(dataset="fashion-mnist", data_dir=root), torch.device("cpu"), train=False)
     x = x.view(-1, 784)
     ae = autoencoder.Autoencoder()
     ae.load_state_dict(torch.load(tmp_path / "weights" / "autoencoder.pt", weights_only=True)["model"])

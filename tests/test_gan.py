@@ -6,7 +6,7 @@ import torch
 
 import gan
 from conftest import needs_data
-from dlbook import book, training
+from dlbook import book, checkpoints
 from dlbook.figures import plt
 
 BOOK_LINE = re.compile(r"Epoch \[\d+/\d+\], Step \[\d+/\d+\], d_loss: \d+\.\d{4}, g_loss: \d+\.\d{4}, "
@@ -72,7 +72,7 @@ def test_weights_are_written_as_cpu_tensors(tmp_path):
         def cpu(self):
             return torch.ones(2)
 
-    training.save_weights({"w": OnGpu()}, tmp_path / "G.ckpt")
+    checkpoints.save_weights({"w": OnGpu()}, tmp_path / "G.ckpt")
     assert torch.equal(torch.load(tmp_path / "G.ckpt", weights_only=True)["w"], torch.ones(2))
 
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import reproduce
-from dlbook import console, training
+from dlbook import checkpoints, console
 from conftest import OFFLINE
 from dlbook.paths import REPO_ROOT
 
@@ -100,7 +100,7 @@ def test_checkpoints_load_with_weights_only_and_hold_no_paths_or_device_tensors(
 def test_portable_turns_paths_arrays_and_device_tensors_into_plain_values():
     import numpy as np
 
-    state = training.portable({"out": pathlib.Path("figures"), "numpy": ("MT19937", np.arange(3, dtype=np.uint32)),
+    state = checkpoints.portable({"out": pathlib.Path("figures"), "numpy": ("MT19937", np.arange(3, dtype=np.uint32)),
                                "w": torch.ones(2)})
     assert state["out"] == "figures" and state["numpy"] == ("MT19937", [0, 1, 2])
 
