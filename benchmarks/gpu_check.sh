@@ -23,5 +23,5 @@ python reproduce.py --check >> "$OUT/check.txt" 2>&1
 timeout 300 python -m pytest -q -x -p no:cacheprovider tests/test_vae.py tests/test_gan.py tests/test_cgan.py \
   tests/test_listing_agrees.py tests/test_devices.py tests/test_evaluate.py tests/test_autoencoder.py > "$OUT/pytest.txt" 2>&1
 python benchmarks/bench_ch08.py --dataset fashion-mnist --device cuda --epochs 3 > "$OUT/bench.txt" 2>&1
-cp "$OUT/fig/fig8-9b_cgan_class_grid.png" "$OUT/fig/fig8-9c_gan_vs_dcgan_samples.png" "$OUT/" 2>/dev/null
+cp "$OUT/fig/cgan_class_grid.png" "$OUT/fig/gan_vs_dcgan_samples.png" "$OUT/" 2>/dev/null
 rm -rf "$OUT/fig" "$OUT"/*.log

@@ -210,7 +210,7 @@ def plot_errors(out, errors, biases):
     ax.set_title(f"2-2-2 network, gradient descent: E_total {errors[0]:.4f} -> {errors[-1]:.2e}\n"
                  f"(biases {biases[0]:g} / {biases[1]:g}, held fixed)")
     ax.grid(alpha=0.3, which="both")
-    return save_figure(fig, out, "fig6-35b_backprop_error.png")
+    return save_figure(fig, out, "backprop_error.png")
 
 
 def main(argv=None):

@@ -144,9 +144,9 @@ def main(argv=None):
         con.print(f"Test accuracy: {accuracy:.4f}")
         predicted = np.argmax(model.predict(x_test, batch_size=1024, verbose=0), axis=1)
 
-    save_figure(plot_history(history.history, title), args.out, "fig6-5_keras_training_curves.png")
+    save_figure(plot_history(history.history, title), args.out, "keras_training_curves.png")
     save_figure(plot_predictions(x_test, y_test, predicted, dlbook.data.DATASETS[args.dataset]["class_names"], title),
-                args.out, "fig6-5_keras_predictions.png")
+                args.out, "keras_predictions.png")
     return loss, accuracy
 
 

@@ -131,7 +131,7 @@ def plot_gates(out, results):
         else:
             ax.set_title(f"{name}: not converged in {epochs} epochs")
     fig.suptitle("Perceptron decision lines (red); shading = the perceptron's output (blue 0, orange 1)")
-    return save_figure(fig, out, "fig6-26b_perceptron_gates.png")
+    return save_figure(fig, out, "perceptron_gates.png")
 
 
 def plot_hidden_space(out, hidden):
@@ -150,7 +150,7 @@ def plot_hidden_space(out, hidden):
     ax.annotate("x = (1,1)", xy=(2, 1), xytext=(1.5, 1.2), fontsize=8)
     ax.set_title("XOR in the hidden layer's space:\none line now separates the classes")
     ax.legend(loc="upper left", fontsize=8)
-    return save_figure(fig, out, "fig6-27b_xor_hidden_space.png")
+    return save_figure(fig, out, "xor_hidden_space.png")
 
 
 def plot_relu(out):

@@ -249,7 +249,7 @@ def main(argv=None):
         if args.sweep:
             final, weights, dead, groups = sweep(args.sweep, args.steps, args.lr, con)
             save_figure(plot_regions(sweep_panels(final, weights, dead, groups)),
-                        args.out, "fig6-4-4_xor_sweep_regions.png")
+                        args.out, "xor_sweep_regions.png")
             return
 
         # (5) Train, printing the loss every 200 steps as the book does.
@@ -263,7 +263,7 @@ def main(argv=None):
         con.print(f"pred: {pred!r}")
         # Does this run match the book? The printed losses against the book's, with one verdict line.
         compare.report("xor", con.lines)
-    save_figure(plot_loss(history, args.lr, args.seed), args.out, "fig6-4-4_xor_loss.png")
+    save_figure(plot_loss(history, args.lr, args.seed), args.out, "xor_loss.png")
 
 
 if __name__ == "__main__":

@@ -107,7 +107,7 @@ def codes_figure(codes, labels, names, coverage, out):
         ax.set_aspect("equal", "datalim")
     axes[1].legend(markerscale=5, loc="center left", bbox_to_anchor=(1, 0.5))
     fig.suptitle("8.1.1  The codes of the test set; dashed: N(0, I)'s 1 and 2 standard-deviation circles")
-    return save_figure(fig, out, "fig8-1b_ae_vs_vae_codes.png")
+    return save_figure(fig, out, "ae_vs_vae_codes.png")
 
 
 # (5) What each decoder makes of z ~ N(0, I): only the VAE was trained for such z
@@ -120,7 +120,7 @@ def prior_samples_figure(decoders, out, device):
         ax.imshow(tiles(images, 8), cmap="gray", vmin=0, vmax=1)  # no contrast stretch: dim stays dim
         ax.set_title(f"{name}: decoded from z ~ N(0, I)")
         ax.axis("off")
-    return save_figure(fig, out, "fig8-1c_ae_vs_vae_prior_samples.png")
+    return save_figure(fig, out, "ae_vs_vae_prior_samples.png")
 
 
 # (6) A straight walk between the codes of two test images, decoded step by step
@@ -136,7 +136,7 @@ def interpolation_figure(encoders, decoders, x_a, x_b, out, steps=10):
         ax.set_xticks([])
         ax.set_yticks([])
     axes[0].set_title("From one test image to another (ends: the originals)")
-    return save_figure(fig, out, "fig8-1d_ae_vs_vae_interpolation.png")
+    return save_figure(fig, out, "ae_vs_vae_interpolation.png")
 
 
 def main(argv=None):

@@ -175,7 +175,7 @@ def class_grid(generator, z, names, out):
     ax.set_yticks([28 * r + 14 for r in range(class_num)], names)
     ax.set_xticks([])
     ax.set(ylabel="label y given to G(z|y)", title="CGAN: row r is generated for class r (fresh z in each column)")
-    return save_figure(fig, out, "fig8-9b_cgan_class_grid.png")
+    return save_figure(fig, out, "cgan_class_grid.png")
 
 
 def generate_digit(generator, digit, out, names):

@@ -174,7 +174,7 @@ def side_by_side_figure(args, epochs):
         ax.set_title(f"{title}, {epochs} epoch(s)")
         ax.axis("off")
     fig.suptitle(f"8.5  The same data, the same number of epochs: dense layers vs convolutions ({args.dataset})")
-    return save_figure(fig, args.out, "fig8-9c_gan_vs_dcgan_samples.png")
+    return save_figure(fig, args.out, "gan_vs_dcgan_samples.png")
 
 
 def checkpoint_path(out):

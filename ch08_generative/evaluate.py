@@ -290,7 +290,7 @@ def figure(rows, samples, dataset, out):
         ax.set_ylabel(name, rotation=0, ha="right", va="center")
         ax.set_xticks([])
         ax.set_yticks([])
-    return save_figure(fig, out, "fig8-8c_generators_measured.png")
+    return save_figure(fig, out, "generators_measured.png")
 
 
 def main(argv=None):

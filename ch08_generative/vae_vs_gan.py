@@ -72,7 +72,7 @@ def samples_figure(vae_model, vae_note, G, gan_note, out, device):
         ax.set_title(title)
         ax.axis("off")
     fig.suptitle("8.4  VAE: smooth, blurrier images from a structured latent space. GAN: sharper images")
-    return save_figure(fig, out, "fig8-8b_vae_vs_gan_samples.png")
+    return save_figure(fig, out, "vae_vs_gan_samples.png")
 
 
 def main(argv=None):

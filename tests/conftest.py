@@ -10,8 +10,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch._dynamo  # noqa: F401  (see below)
 
 from dlbook import data
+
+# One test process loads both PyTorch and TensorFlow (keras_mlp.py and xor_tensorflow.py start it as
+# they are imported). PyTorch's compiler stack (triton, loaded by the first optimiser) crashes the
+# process when it is first loaded after TensorFlow, so it is loaded here, before any test module.
+# Each chapter script runs in its own process and loads one of the two.
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFLINE = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}  # nothing listens there

@@ -29,8 +29,8 @@ def test_short_run_trains_compares_and_draws(synthetic_idx, tmp_path, capsys):
     assert "Reconstruction loss per test image (nats): autoencoder " in out
     line = next(s for s in out.splitlines() if s.startswith("Share of N(0, I) the test codes cover"))
     assert f": autoencoder {result['coverage'][0]:.1%}, VAE {result['coverage'][1]:.1%} (of its" in line
-    for name in ("fig8-1b_ae_vs_vae_codes.png", "fig8-1c_ae_vs_vae_prior_samples.png",
-                 "fig8-1d_ae_vs_vae_interpolation.png"):
+    for name in ("ae_vs_vae_codes.png", "ae_vs_vae_prior_samples.png",
+                 "ae_vs_vae_interpolation.png"):
         assert plt.imread(tmp_path / name).std() > 0.01
     # The coverage is that of each model's own test codes: the saved autoencoder's, the 2-D VAE's means.
     x, _ = loader.load_mnist(Namespace(dataset="fashion-mnist", data_dir=root), torch.device("cpu"), train=False)

@@ -11,7 +11,7 @@ import torch
 
 import backprop_manual as bp
 
-FIGURE = "fig6-35b_backprop_error.png"
+FIGURE = "backprop_error.png"
 X, T = np.array([0.05, 0.10]), np.array([0.01, 0.99])
 
 

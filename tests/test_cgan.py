@@ -39,7 +39,7 @@ def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_pa
     assert re.search(r"^Book check: .*", out, re.M)
     out_dir = tmp_path / "out"
     for name in ["cgan_samples/real_images.png", "cgan_samples/fake_images-2.png", "fig8-9_cgan_architecture.png",
-                 "fig8-9b_cgan_class_grid.png", "cgan_digit_3.png", "cgan_training_curves.png"]:
+                 "cgan_class_grid.png", "cgan_digit_3.png", "cgan_training_curves.png"]:
         assert plt.imread(out_dir / name).std() > 0.01, name
     G = cgan.Generator()
     G.load_state_dict(torch.load(out_dir / "weights" / "cgan_G.ckpt", weights_only=True))
@@ -65,7 +65,7 @@ def test_resume_prints_what_an_uninterrupted_run_prints(capsys, small):
 def test_the_label_reaches_both_networks_and_gets_gradients():
     """The label changes what G draws and what D says, and the losses train both label embeddings.
     (Images of class r come out as class r only after more than a few hundred steps: see the class
-    grid of a full run, fig8-9b_cgan_class_grid.png, and the closing notes of issue 10.)"""
+    grid of a full run, cgan_class_grid.png, and the closing notes of issue 10.)"""
     torch.manual_seed(0)
     G, D = cgan.Generator(), cgan.Discriminator().eval()
     z, labels = torch.randn(1, cgan.z_size).repeat(10, 1), torch.arange(10)

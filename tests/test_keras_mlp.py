@@ -7,7 +7,7 @@ import pytest
 
 import keras_mlp
 
-FIGURES = ["fig6-5_keras_training_curves.png", "fig6-5_keras_predictions.png"]
+FIGURES = ["keras_training_curves.png", "keras_predictions.png"]
 
 
 def run(capsys, *argv):

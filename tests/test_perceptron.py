@@ -9,7 +9,7 @@ import pytest
 
 import perceptron
 
-FIGURES = ["fig6-26_xor.png", "fig6-26b_perceptron_gates.png", "fig6-27b_xor_hidden_space.png", "fig6-28_relu.png"]
+FIGURES = ["fig6-26_xor.png", "perceptron_gates.png", "xor_hidden_space.png", "fig6-28_relu.png"]
 
 
 def run(capsys, *argv):

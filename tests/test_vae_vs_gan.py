@@ -14,7 +14,7 @@ def test_trains_missing_models_then_reuses_saved_ones(synthetic_idx, tmp_path, c
     vae_vs_gan.main(common + ["--epochs", "1", "--quick-epochs", "1"])
     out = capsys.readouterr().out
     assert out.count("training one for 1 epoch(s)") == 3  # 2-D VAE, 20-D VAE, GAN
-    for name in ("fig8-8_vae_manifold.png", "fig8-8b_vae_vs_gan_samples.png"):
+    for name in ("fig8-8_vae_manifold.png", "vae_vs_gan_samples.png"):
         assert plt.imread(tmp_path / name).std() > 0.01
 
     # Weights saved by vae.py and gan.py themselves are preferred.

@@ -32,7 +32,7 @@ def test_default_run_prints_like_the_book(tmp_path, capsys):
     assert "dtype=float32)" in pred_text
     pred = [float(v) for v in re.findall(r"[-+]?\d\.\d+e[-+]\d+", pred_text)]
     np.testing.assert_allclose(pred, [0, 1, 1, 0], atol=0.01)
-    assert_figure(tmp_path / "fig6-4-4_xor_loss.png")
+    assert_figure(tmp_path / "xor_loss.png")
 
 
 def test_default_seed_converges():
@@ -66,7 +66,7 @@ def test_sweep_counts_stuck_seeds(tmp_path, capsys):
     assert sum(groups) == stuck
     assert "stuck at loss 0.167 (1/6)" in out
     assert "stuck: " in log.read_text(encoding="utf-8")
-    assert_figure(tmp_path / "fig6-4-4_xor_sweep_regions.png")
+    assert_figure(tmp_path / "xor_sweep_regions.png")
 
 
 def test_sweep_trains_the_same_networks_as_single_runs():
