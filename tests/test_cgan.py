@@ -47,6 +47,7 @@ def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_pa
     assert result["history"].shape == (8, 5)
 
 
+@pytest.mark.slow
 def test_same_seed_same_lines_another_seed_other_lines(capsys, small):
     first, _ = run(capsys, *small, "--epochs", 1)
     second, _ = run(capsys, *small, "--epochs", 1)
@@ -54,6 +55,7 @@ def test_same_seed_same_lines_another_seed_other_lines(capsys, small):
     assert first == second and first != other
 
 
+@pytest.mark.slow
 def test_resume_prints_what_an_uninterrupted_run_prints(capsys, small):
     whole, _ = run(capsys, *small, "--epochs", 3)
     run(capsys, *small, "--epochs", 3, "--max-steps", 4)

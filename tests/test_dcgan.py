@@ -39,6 +39,7 @@ def test_the_networks_follow_the_dcgan_guidelines():
     assert d_optimizer.defaults["lr"] == 2e-4 and d_optimizer.defaults["betas"] == (0.5, 0.999)
 
 
+@pytest.mark.slow
 def test_smoke_run_prints_lines_writes_files_and_the_side_by_side_figure(capsys, small, tmp_path):
     out, result = run(capsys, *small, "--epochs", 2)
     ours, gans = out.split("running gan.py for 2 epoch(s)")  # no GAN samples yet: gan.py makes them

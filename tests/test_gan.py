@@ -41,6 +41,7 @@ def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_pa
     assert result["history"].shape == (8, 4)
 
 
+@pytest.mark.slow
 def test_same_seed_same_lines_another_seed_other_lines(capsys, small):
     first, _ = run(capsys, *small, "--epochs", 1)
     second, _ = run(capsys, *small, "--epochs", 1)
@@ -56,6 +57,7 @@ def test_a_short_seeded_run_prints_these_numbers(capsys, small):
     assert values == pytest.approx(GOLDEN_GAN, rel=1e-3, abs=0.006)
 
 
+@pytest.mark.slow
 def test_the_book_prints_every_200_steps(capsys, synthetic_idx, tmp_path):
     assert gan.print_every == 200
     root = synthetic_idx("mnist", n_train=1600, n_test=16)
@@ -76,6 +78,7 @@ def test_weights_are_written_as_cpu_tensors(tmp_path):
     assert torch.equal(torch.load(tmp_path / "G.ckpt", weights_only=True)["w"], torch.ones(2))
 
 
+@pytest.mark.slow
 def test_resume_prints_what_an_uninterrupted_run_prints(capsys, small):
     whole, _ = run(capsys, *small, "--epochs", 3)
     run(capsys, *small, "--epochs", 3, "--max-steps", 4)
@@ -116,6 +119,7 @@ def test_a_collapsed_discriminator_is_reported(capsys):
 
 GOLDEN_GAN = [0, 2, 1.2541, 0.6748, 0.58, 0.51, 0, 4, 1.1054, 0.6656, 0.68, 0.51]
 
+@pytest.mark.slow
 @needs_data("fashion-mnist")
 def test_real_fashion_mnist_smoke(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(gan, "print_every", 10)

@@ -15,6 +15,7 @@ def run(capsys, *argv):
     return capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_trains_on_synthetic_mnist_and_prints_test_results(synthetic_idx, tmp_path, capsys):
     data_dir = synthetic_idx("mnist", n_train=256, n_test=64)
     log = tmp_path / "run.txt"

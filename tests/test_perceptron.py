@@ -60,6 +60,7 @@ def test_mp_neuron_and_relu():
     assert perceptron.relu(np.array([-2.0, 0.0, 3.0])).tolist() == [0, 0, 3]
 
 
+@pytest.mark.slow
 def test_same_seed_same_output_other_seed_other_weights(tmp_path, capsys):
     first = run(capsys, "--out", str(tmp_path), "--seed", "7")
     second = run(capsys, "--out", str(tmp_path), "--seed", "7")

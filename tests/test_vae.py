@@ -95,6 +95,7 @@ def test_weights_are_saved_and_load_back(capsys, small, tmp_path):
     assert torch.equal(model.fc1.weight, state["model"]["fc1.weight"])
 
 
+@pytest.mark.slow
 def test_resume_prints_what_an_uninterrupted_run_prints(capsys, small):
     whole, _ = run(capsys, *small, "--epochs", 3)
     run(capsys, *small, "--epochs", 3, "--max-steps", 8)  # stops after epoch 1, as if interrupted
@@ -125,6 +126,7 @@ def test_a_diverging_run_stops_at_the_step_with_status_1(capsys, small):
     assert re.search(r"NaN or infinite at epoch 1, step \d+", capsys.readouterr().err)
 
 
+@pytest.mark.slow
 @needs_data("fashion-mnist")
 def test_real_fashion_mnist_smoke(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(vae, "print_every", 10)

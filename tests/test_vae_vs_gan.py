@@ -28,6 +28,7 @@ def test_trains_missing_models_then_reuses_saved_ones(synthetic_idx, tmp_path, c
     assert "Loaded the 20-D VAE" in out and "training" not in out
 
 
+@pytest.mark.slow
 def test_weights_from_another_dataset_are_not_used(synthetic_idx, tmp_path, capsys):
     synthetic_idx("fashion-mnist", n_train=100, n_test=10)
     root = synthetic_idx("mnist", n_train=100, n_test=10)

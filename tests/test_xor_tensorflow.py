@@ -42,6 +42,7 @@ def test_default_seed_converges():
     np.testing.assert_allclose(pred[:, 0], [0, 1, 1, 0], atol=0.01)
 
 
+@pytest.mark.slow
 def test_same_seed_prints_the_same(tmp_path, capsys):
     args = ["--device", "cpu", "--steps", "400", "--seed", "3", "--out", str(tmp_path)]
     xor.main(args)
