@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from dlbook import cli, data, device, sections
+from dlbook import cli, data, device, frameworks, sections
 from dlbook.paths import DATA_DIR, FIGURES_DIR, atomic_path
 
 ROOT = Path(__file__).resolve().parent
@@ -61,16 +61,16 @@ def command(run, args):
 
 
 def on_tensorflow(run):
-    return run.tensorflow or (run.keras and device.keras_backend() == "tensorflow")
+    return run.tensorflow or (run.keras and frameworks.keras_backend() == "tensorflow")
 
 
 def script_device(run, args):
     """(the --device this script gets, why it differs from --device or None). A TensorFlow script
     asked for a GPU that TensorFlow does not see here (pip's TensorFlow has no CUDA on Windows and
     macOS, no Metal without tensorflow-metal) runs on the CPU, as --check says it may."""
-    if not on_tensorflow(run) or device.tensorflow_can_use(args.device, device.tensorflow_gpus()):
+    if not on_tensorflow(run) or device.tensorflow_can_use(args.device, frameworks.tensorflow_gpus()):
         return args.device, None
-    return "cpu", (f"TensorFlow sees {device.tensorflow_gpus()} GPU(s) here, so this script runs on the CPU "
+    return "cpu", (f"TensorFlow sees {frameworks.tensorflow_gpus()} GPU(s) here, so this script runs on the CPU "
                    f"(--device {args.device} is for the PyTorch scripts)")
 
 
@@ -160,7 +160,7 @@ def main(argv=None):
     args.argv = sys.argv[1:] if argv is None else list(argv)
     runs = [r for r in RUNS if args.chapter == "all" or r.script.startswith(f"ch0{args.chapter}")]
     preflight(runs, args)
-    no_tensorflow = device.tensorflow_missing()
+    no_tensorflow = frameworks.tensorflow_missing()
     results = []
     for run in runs:
         if run.tensorflow and no_tensorflow:  # expected where TensorFlow has no wheel: not a failure

@@ -16,13 +16,14 @@ import numpy as np
 import dlbook.cli
 import dlbook.data
 import dlbook.device
+import dlbook.frameworks
 from dlbook.console import Console
 from dlbook.figures import plt, save_figure
 from dlbook.seed import seed_keras
 
 # `import keras`, on TensorFlow without its start-up notices, or on PyTorch where TensorFlow is not
 # installed (Python 3.14) or KERAS_BACKEND=torch says so.
-keras = dlbook.device.load_keras()
+keras = dlbook.frameworks.load_keras()
 
 EPOCHS = 20
 BATCH_SIZE = 128

@@ -14,7 +14,8 @@ import numpy as np
 import dlbook.cli
 from dlbook import compare
 from dlbook.console import Console
-from dlbook.device import load_tensorflow, tf_device
+from dlbook.device import tf_device
+from dlbook.frameworks import load_tensorflow
 from dlbook.figures import plt, save_figure
 from dlbook.seed import seed_tf
 

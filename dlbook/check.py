@@ -16,7 +16,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
-from . import cli, data, device
+from . import cli, data, device, frameworks
 from .console import printable
 from .paths import DATA_DIR, FIGURES_DIR, REPO_ROOT
 
@@ -59,7 +59,7 @@ def installed(name):
 def check_python(report, python=None):
     python = python or tuple(sys.version_info[:3])
     label = f"Python {'.'.join(map(str, python))}"
-    lo, hi = device.TENSORFLOW_PYTHONS
+    lo, hi = frameworks.TENSORFLOW_PYTHONS
     where = f"{sys.executable}; tested with {TESTED_PYTHONS}"
     if python[:2] < lo:
         report.bad(label, f"{where}; too old for these packages",
@@ -133,13 +133,13 @@ def check_torch(report):
 
 
 def check_tensorflow(report, torch_has_cuda):
-    missing = device.tensorflow_missing()
+    missing = frameworks.tensorflow_missing()
     if missing:
-        if sys.version_info[:2] > device.TENSORFLOW_PYTHONS[1]:  # as requirements.txt says: Python's line has it
+        if sys.version_info[:2] > frameworks.TENSORFLOW_PYTHONS[1]:  # as requirements.txt says: Python's line has it
             report.ok("TensorFlow", f"not installed: {missing}")
         return  # elsewhere the tensorflow package line has said so, with its fix
     try:
-        tf = device.load_tensorflow()
+        tf = frameworks.load_tensorflow()
     except SystemExit:  # load_tensorflow has printed why
         report.bad("TensorFlow", "fails to start (the line above says why)",
                    "python -m pip install --force-reinstall -r requirements.txt -c constraints.txt")
@@ -162,7 +162,7 @@ def check_keras(report):
     version = installed("keras")
     if version is None:
         return  # check_packages said so
-    backend = device.keras_backend()
+    backend = frameworks.keras_backend()
     why = "KERAS_BACKEND" if os.environ.get("KERAS_BACKEND") else \
         "KERAS_BACKEND unset: " + ("TensorFlow is not installed" if backend == "torch" else "Keras' default")
     module = {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}.get(backend, backend)

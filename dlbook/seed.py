@@ -15,7 +15,7 @@ def seed_torch(seed):
 
 def seed_tf(seed):
     """TensorFlow's own seeds, whatever KERAS_BACKEND says (xor_tensorflow.py uses no Keras)."""
-    from .device import load_tensorflow
+    from .frameworks import load_tensorflow
 
     random.seed(seed)
     np.random.seed(seed)

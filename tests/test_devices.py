@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from dlbook import device, seed
+from dlbook import device, frameworks, seed
 
 
 def forbid(monkeypatch, module, *names):
@@ -214,33 +214,33 @@ def test_tf_says_when_memory_growth_cannot_be_set(fake_tf, capsys):
 
 @pytest.fixture
 def no_tensorflow(monkeypatch):
-    real = device.importlib.util.find_spec
-    monkeypatch.setattr(device.importlib.util, "find_spec", lambda name, *a: None if name == "tensorflow" else real(name, *a))
+    real = frameworks.importlib.util.find_spec
+    monkeypatch.setattr(frameworks.importlib.util, "find_spec", lambda name, *a: None if name == "tensorflow" else real(name, *a))
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
 
 
 def test_without_tensorflow_on_314_the_reason_names_the_pythons(no_tensorflow, capsys):
-    reason = device.tensorflow_missing(python=(3, 14, 0))
+    reason = frameworks.tensorflow_missing(python=(3, 14, 0))
     assert "Python 3.14.0" in reason and "3.10-3.13" in reason
     with pytest.raises(SystemExit) as exit_:
-        device.load_tensorflow()
+        frameworks.load_tensorflow()
     assert exit_.value.code == 2 and capsys.readouterr().err.count("\n") == 1
 
 
 def test_without_tensorflow_on_a_supported_python_says_install(no_tensorflow):
-    assert "pip install -r requirements.txt" in device.tensorflow_missing(python=(3, 12, 1))
+    assert "pip install -r requirements.txt" in frameworks.tensorflow_missing(python=(3, 12, 1))
 
 
 def test_keras_falls_back_to_pytorch_without_tensorflow(no_tensorflow, monkeypatch):
-    assert device.keras_backend() == "torch"
+    assert frameworks.keras_backend() == "torch"
     monkeypatch.setenv("KERAS_BACKEND", "jax")
-    assert device.keras_backend() == "jax"
+    assert frameworks.keras_backend() == "jax"
 
 
 def test_keras_stays_on_tensorflow_where_installed(monkeypatch):
     pytest.importorskip("tensorflow")
     monkeypatch.delenv("KERAS_BACKEND", raising=False)
-    assert device.keras_backend() == "tensorflow"
+    assert frameworks.keras_backend() == "tensorflow"
 
 
 def test_requirements_marker_matches_the_pythons_named():
@@ -249,7 +249,7 @@ def test_requirements_marker_matches_the_pythons_named():
     from dlbook.paths import REPO_ROOT
 
     req = next(r for r in requirements(REPO_ROOT / "requirements.txt") if r.name == "tensorflow")
-    hi = device.TENSORFLOW_PYTHONS[1]
+    hi = frameworks.TENSORFLOW_PYTHONS[1]
     assert req.marker.evaluate({"python_version": f"{hi[0]}.{hi[1]}"})
     assert not req.marker.evaluate({"python_version": f"{hi[0]}.{hi[1] + 1}"})
 
@@ -258,6 +258,6 @@ def test_requirements_marker_matches_the_pythons_named():
 def test_tensorflow_start_up_is_quiet():
     """TensorFlow's C++ notices (oneDNN, CUDA stubs, absl) do not reach stderr."""
     pytest.importorskip("tensorflow")
-    proc = subprocess.run([sys.executable, "-c", "from dlbook.device import load_tensorflow as t; "
+    proc = subprocess.run([sys.executable, "-c", "from dlbook.frameworks import load_tensorflow as t; "
                            "t().constant(1.0) + 1"], capture_output=True, text=True, encoding="utf-8", timeout=120)
     assert proc.returncode == 0 and proc.stderr == ""

@@ -119,8 +119,8 @@ def test_a_run_stopped_before_its_first_epoch_names_no_weights(synthetic_idx, tm
 def test_a_gpu_only_pytorch_sees_sends_the_tensorflow_scripts_to_the_cpu(tmp_path, monkeypatch, capsys):
     """`reproduce.py --device cuda` where PyTorch has CUDA (mocked) and pip's TensorFlow has none."""
     monkeypatch.setattr(reproduce.device, "torch_problem", lambda name: None)
-    monkeypatch.setattr(reproduce.device, "tensorflow_gpus", lambda: 0)
-    monkeypatch.setattr(reproduce.device, "keras_backend", lambda: "tensorflow")
+    monkeypatch.setattr(reproduce.frameworks, "tensorflow_gpus", lambda: 0)
+    monkeypatch.setattr(reproduce.frameworks, "keras_backend", lambda: "tensorflow")
     args = reproduce.parse_args(["--device", "cuda"])
     for run in reproduce.RUNS:
         argv = reproduce.command(run, args)

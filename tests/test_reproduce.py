@@ -80,7 +80,7 @@ def test_without_tensorflow_xor_is_skipped_with_the_reason(tmp_path, capsys, mon
     """Where TensorFlow has no wheel (Python 3.14) the XOR runs are skipped, not failed, and the
     run exits 0 when nothing else failed."""
     monkeypatch.setattr(reproduce, "RUNS", runs("perceptron", "xor_tensorflow", "xor_sweep"))
-    monkeypatch.setattr(reproduce.device, "tensorflow_missing", lambda: "TensorFlow needs Python 3.10-3.13")
+    monkeypatch.setattr(reproduce.frameworks, "tensorflow_missing", lambda: "TensorFlow needs Python 3.10-3.13")
     assert reproduce.main(["--chapter", "6", "--quick", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert re.search(r"^xor_tensorflow +6\.4\.4 +skipped .*TensorFlow needs Python 3\.10-3\.13$", out, re.M)
