@@ -4,8 +4,8 @@
     python benchmarks/seed_spread.py --dataset fashion-mnist --seeds 0 1 2 --vae-epochs 30 --gan-epochs 20 --cgan-epochs 10
 
 Runs vae.py, gan.py and cgan.py once per seed (logs under runs/seed_spread/<dataset>/; a log already
-there is reused, so `python reproduce.py`'s logs can stand in for seed 0, and --no-run takes only
-the logs that exist), and, with --xor, xor_tensorflow.py's 100-seed sweep. It writes one entry per
+there is reused, so `python reproduce.py`'s logs (figures/logs/) can stand in for seed 0, and
+--no-run takes only the logs that exist; the JSON names the command behind each log), and, with --xor, xor_tensorflow.py's 100-seed sweep. It writes one entry per
 data set into dlbook/book_runs/seed_spread.json, keeping the other's: for each epoch, the spread
 (max - min over seeds) of each printed quantity's epoch mean, relative to its mean, with the
 command and the logs that made it. MNIST's judges runs against the book's printed lines; for
@@ -26,6 +26,17 @@ from dlbook.paths import REPO_ROOT as ROOT
 
 def parse(kind, log):
     return book.parse(kind, log.read_text(encoding="utf-8"))[0]
+
+
+def made_by(log, kind, epochs, dataset):
+    """The command that wrote a log: its first line where reproduce.py wrote it ("$ python ..."),
+    else the one this script runs for that seed."""
+    first = log.read_text(encoding="utf-8").split("\n", 1)[0]
+    if first.startswith("$ "):
+        return first[2:]
+    seed = log.stem.rsplit("seed", 1)[1]
+    return (f"python ch08_generative/{kind}.py --dataset {dataset} --epochs {epochs} --seed {seed} "
+            f"--out runs/seed_spread/{dataset}/{kind}{seed} --log runs/seed_spread/{dataset}/{log.name}")
 
 
 def epoch_means(kind, log):
@@ -78,7 +89,8 @@ def main():
             print(f"{kind}: {len(runs)} log(s) of {args.seeds}: no spread measured")
             continue
         result[kind] = {"relative": True, "metrics": book.METRICS[kind], "by_epoch": relative_spread(runs),
-                        "logs": [log.name for log in logs],
+                        "logs": [log.name for log in logs], "made_by": [made_by(log, kind, epochs, args.dataset)
+                                                                     for log in logs],
                         "epochs": max(book.parse(kind, log.read_text(encoding="utf-8"))[1] for log in logs)}
         if args.dataset == "mnist":  # beside the book's run, each run's means over compare.WINDOW epochs
             result[kind]["window_means"] = [
