@@ -206,9 +206,20 @@ def path_unevenness(features):
 
 
 # (4) The table: one row per generator, and the test set's two halves as the floor
+class Row(NamedTuple):
+    model: str
+    epochs: object  # an int, or "-" for the test set
+    frechet: float
+    precision: float
+    recall: float
+    entropy: float
+    largest_class: float
+    sharpness: float
+    unevenness: float = None  # none for the test set: it has no latent space
+
+
 COLUMNS = ["model", "epochs", "Fréchet distance ↓", "precision ↑", "recall ↑", "class entropy (bits) ↑",
-           "largest class", "sharpness vs real", "path unevenness ↓"]
-SHARPNESS, UNEVENNESS = COLUMNS.index("sharpness vs real"), COLUMNS.index("path unevenness ↓")
+           "largest class", "sharpness vs real", "path unevenness ↓"]  # the table's heads, one per Row field
 
 
 def conditioning(logits, classes=10):
@@ -225,17 +236,17 @@ def measure(args, classifier, generators, x_test, real_feats, real_logits, devic
     real_sharpness = sharpness(x_test)
     # The floor: 5,000 test images against the other 5,000. Both measures depend on the sample size (the
     # distance's bias shrinks like 1/n): this floor sits a little above a 10,000-vs-10,000 one.
-    rows = [[f"real (test half vs half, {half} each)", "-", frechet_distance(real_feats[:half], real_feats[half:]),
-             *precision_recall(real_feats[:half], real_feats[half:]), *class_coverage(real_logits), 1.0, None]]
+    rows = [Row(f"real (test half vs half, {half} each)", "-", frechet_distance(real_feats[:half], real_feats[half:]),
+                *precision_recall(real_feats[:half], real_feats[half:]), *class_coverage(real_logits), 1.0)]
     samples, conditioned = {"real": x_test[:12]}, {}
     for generator in generators:
         seed_torch(args.seed)  # each model's samples the same, whichever other models were found
         images = sample(generator, args.samples, device)
         feats, logits = features_and_logits(classifier, images)
         lines = features_and_logits(classifier, latent_lines(generator, args.paths, device))[0]
-        rows.append([generator.name, generator.epochs, frechet_distance(feats, real_feats),
-                     *precision_recall(real_feats, feats), *class_coverage(logits),
-                     sharpness(images) / real_sharpness, path_unevenness(lines.view(args.paths, PATH_POINTS, -1))])
+        rows.append(Row(generator.name, generator.epochs, frechet_distance(feats, real_feats),
+                        *precision_recall(real_feats, feats), *class_coverage(logits),
+                        sharpness(images) / real_sharpness, path_unevenness(lines.view(args.paths, PATH_POINTS, -1))))
         samples[generator.name] = images[:12]
         if generator.conditional:
             conditioned[generator.name] = conditioning(logits)
@@ -251,7 +262,7 @@ def table(rows):
 
 # (5) 8.4's two claims, one line each
 def claims(rows):
-    by_name = {row[0]: row for row in rows}
+    by_name = {row.model: row for row in rows}
     if "VAE" not in by_name or "GAN" not in by_name:
         return ["8.4 claims: need both vae.py's and gan.py's weights to compare them (run both first)"]
     vae_row, gan_row = by_name["VAE"], by_name["GAN"]
@@ -262,14 +273,14 @@ def claims(rows):
     def verdict(r):
         return "cannot tell (a model's output does not change)" if math.isnan(r) else "yes" if r > 1 else "no"
 
-    sharper = ratio(gan_row[SHARPNESS], vae_row[SHARPNESS])
-    smoother = ratio(gan_row[UNEVENNESS], vae_row[UNEVENNESS])
+    sharper = ratio(gan_row.sharpness, vae_row.sharpness)
+    smoother = ratio(gan_row.unevenness, vae_row.unevenness)
     return [f"8.4 'GAN images are sharper than the VAE's': {verdict(sharper)} here: the GAN's samples "
-            f"have {gan_row[SHARPNESS]:.2f} of the real images' gradient energy, the VAE's {vae_row[SHARPNESS]:.2f}: "
+            f"have {gan_row.sharpness:.2f} of the real images' gradient energy, the VAE's {vae_row.sharpness:.2f}: "
             f"the GAN's {sharper:.2f}x the VAE's",
             f"8.4 'the VAE's latent space is continuous': {verdict(smoother)} here: along straight "
-            f"latent lines the features change with unevenness {vae_row[UNEVENNESS]:.3f} (VAE) vs "
-            f"{gan_row[UNEVENNESS]:.3f} (GAN): the VAE's steps {smoother:.2f}x as even (ratio of the two)"]
+            f"latent lines the features change with unevenness {vae_row.unevenness:.3f} (VAE) vs "
+            f"{gan_row.unevenness:.3f} (GAN): the VAE's steps {smoother:.2f}x as even (ratio of the two)"]
 
 
 # (6) Our figure after Fig 8-8: the table as bars, and a row of samples per model beside real images
@@ -277,11 +288,12 @@ def figure(rows, samples, dataset, out):
     fig = plt.figure(figsize=(13, 9.5))
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.5, 1])
     axes = top.subplots(2, 3, gridspec_kw={"hspace": 0.45}).flatten()
-    names = [row[0].split(" ")[0] for row in rows]
-    for ax, column in zip(axes, [2, 3, 4, 5, SHARPNESS, UNEVENNESS]):  # all but epochs and largest class
-        values = [math.nan if row[column] is None else row[column] for row in rows]
+    names = [row.model.split(" ")[0] for row in rows]
+    shown = ["frechet", "precision", "recall", "entropy", "sharpness", "unevenness"]  # not epochs, largest class
+    for ax, field in zip(axes, shown):
+        values = [math.nan if getattr(row, field) is None else getattr(row, field) for row in rows]
         ax.bar(names, values, color=["grey"] + [f"C{i}" for i in range(len(rows) - 1)])
-        ax.set_title(COLUMNS[column], fontsize=10)
+        ax.set_title(COLUMNS[Row._fields.index(field)], fontsize=10)
         ax.tick_params(axis="x", labelsize=8)
     top.suptitle(f"8.4 measured on {dataset}: generators against the test set ('real' = one test half vs the other)")
     strips = bottom.subplots(len(samples), 1)

@@ -98,10 +98,10 @@ def test_evaluates_saved_generators_and_reuses_its_classifier(synthetic_idx, tmp
     first = evaluate.main(flags)
     out = capsys.readouterr().out
     assert "Training the classifier for 4 epoch(s)" in out
-    assert [row[0] for row in first["rows"]] == ["real (test half vs half, 50 each)", "VAE", "GAN", "CGAN", "DCGAN"]
+    assert [row.model for row in first["rows"]] == ["real (test half vs half, 50 each)", "VAE", "GAN", "CGAN", "DCGAN"]
     real, vae_row, gan_row, *_ = first["rows"]
     assert first["accuracy"] > 0.8  # the blobs' place gives the class away (chance: 0.1)
-    assert real[2] < vae_row[2] and real[2] < gan_row[2]  # the test halves are closer than any generator
+    assert real.frechet < vae_row.frechet and real.frechet < gan_row.frechet  # the test halves are closer than any generator
     assert "8.4 'GAN images are sharper than the VAE's'" in out
     table = (tmp_path / "evaluate_mnist.md").read_text(encoding="utf-8")
     assert table.count("\n| VAE | 1 |") == 1 and "| GAN | 1 |" in table
@@ -134,7 +134,7 @@ def test_without_generators_one_line_names_the_scripts(synthetic_idx, tmp_path, 
 
 def test_claim_lines_say_yes_or_no_and_by_how_much():
     def row(name, sharp, uneven):
-        return [name, 1, 0.0, 0.0, 0.0, 0.0, 0.0, sharp, uneven]
+        return evaluate.Row(name, 1, 0.0, 0.0, 0.0, 0.0, 0.0, sharp, uneven)
     sharp_gan, smooth_vae = evaluate.claims([row("VAE", 0.3, 0.2), row("GAN", 0.6, 0.5)])
     assert sharp_gan.startswith("8.4 'GAN images are sharper than the VAE's': yes here") and "2.00x" in sharp_gan
     assert smooth_vae.startswith("8.4 'the VAE's latent space is continuous': yes here") and "2.50x" in smooth_vae
@@ -173,9 +173,8 @@ def test_class_entropy_and_conditioning_come_from_the_generated_samples():
     stuck = evaluate.SavedGenerator("stuck", 1, 2, lambda z, y: level_images(torch.full((len(z),), 3)))
     obedient = evaluate.SavedGenerator("obedient", 1, 2, lambda z, y: level_images(y), conditional=True)
     rows, _, conditioned = evaluate.measure(args, classifier, [stuck, obedient], x_test, real_feats, real_logits, "cpu")
-    entropy = evaluate.COLUMNS.index("class entropy (bits) ↑")
-    assert rows[0][entropy] == pytest.approx(3.3219, abs=1e-4)  # the test set: every class equally often
-    assert rows[1][entropy] == 0.0 and rows[1][entropy + 1] == 1.0
-    assert rows[2][entropy] == pytest.approx(3.3219, abs=1e-4)
+    assert rows[0].entropy == pytest.approx(3.3219, abs=1e-4)  # the test set: every class equally often
+    assert rows[1].entropy == 0.0 and rows[1].largest_class == 1.0
+    assert rows[2].entropy == pytest.approx(3.3219, abs=1e-4)
     assert conditioned == {"obedient": [1.0] * 10}
     assert evaluate.conditioning(real_logits.roll(1, 0)) == [0.0] * 10  # asked for k, drawn k - 1
