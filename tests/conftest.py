@@ -5,8 +5,12 @@ folders on the path.)"""
 import functools
 import gzip
 import hashlib
+import os
 import struct
 from pathlib import Path
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n N: the workers share the cores, one thread each
+    os.environ["OMP_NUM_THREADS"] = "1"  # (read as torch starts, and passed on to the scripts' processes)
 
 import numpy as np
 import pytest
