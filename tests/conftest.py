@@ -6,6 +6,7 @@ import functools
 import gzip
 import hashlib
 import os
+import re
 import struct
 from pathlib import Path
 
@@ -81,6 +82,32 @@ def synthetic_idx(tmp_path, monkeypatch):
     return make
 
 
+# The chapter-8 scripts' printed lines, as the book prints them: the VAE's, and the GAN's (which the
+# CGAN and the DCGAN print too).
+VAE_LINE = re.compile(r"Epoch\[\d+/\d+\], Step \[\d+/\d+\], Reconst Loss: \d+\.\d{4}, KL Div: \d+\.\d{4}")
+GAN_LINE = re.compile(r"Epoch \[\d+/\d+\], Step \[\d+/\d+\], d_loss: \d+\.\d{4}, g_loss: \d+\.\d{4}, "
+                      r"D\(x\): \d\.\d\d, D\(G\(z\)\): \d\.\d\d")
+
+
+def run_main(script, capsys, *argv):
+    """script.main on the CPU with argv (each str()-ed, as from a shell): (its printout, what it returned).
+    A test module binds it to its script: run = functools.partial(run_main, gan)."""
+    result = script.main(["--device", "cpu", *map(str, argv)])
+    return capsys.readouterr().out, result
+
+
+@pytest.fixture
+def small_flags(synthetic_idx, tmp_path, monkeypatch):
+    """Factory fixture: small_flags(*scripts, n_train=200, n_test=20, batch_size=50) -> the flags of a
+    short run on synthetic data (n_train / batch_size steps an epoch, output in tmp_path/out), each
+    of `scripts` printing its book line every 2 steps."""
+    def make(*scripts, n_train=200, n_test=20, batch_size=50):
+        for script in scripts:
+            monkeypatch.setattr(script, "print_every", 2)
+        root = synthetic_idx("mnist", n_train=n_train, n_test=n_test)
+        return ["--data-dir", root, "--batch-size", batch_size, "--out", tmp_path / "out"]
+
+    return make
 
 
 @functools.cache

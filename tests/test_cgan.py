@@ -1,35 +1,29 @@
 """ch08_generative/cgan.py (8.5): the book's printout, files and figures, determinism, resume, and
 that the label really conditions the generator."""
+import functools
 import re
 
 import pytest
 import torch
 
 import cgan
+from conftest import GAN_LINE, run_main
 from dlbook import book, compare
 from dlbook.figures import plt
 
-BOOK_LINE = re.compile(r"Epoch \[\d+/\d+\], Step \[\d+/\d+\], d_loss: \d+\.\d{4}, g_loss: \d+\.\d{4}, "
-                       r"D\(x\): \d\.\d\d, D\(G\(z\)\): \d\.\d\d")
-
-
-def run(capsys, *argv):
-    result = cgan.main(["--device", "cpu", *map(str, argv)])
-    return capsys.readouterr().out, result
+run = functools.partial(run_main, cgan)
 
 
 @pytest.fixture
-def small(synthetic_idx, tmp_path, monkeypatch):
+def small(small_flags):
     """Synthetic data (200 train images: 4 steps of 50) and a line printed every 2 steps."""
-    monkeypatch.setattr(cgan, "print_every", 2)
-    root = synthetic_idx("mnist", n_train=200, n_test=20)
-    return ["--data-dir", root, "--batch-size", 50, "--out", tmp_path / "out"]
+    return small_flags(cgan)
 
 
 def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_path):
     out, result = run(capsys, *small, "--epochs", 2, "--digit", 3)
     lines = [line for line in out.splitlines() if line.startswith("Epoch")]
-    assert len(lines) == 4 and all(BOOK_LINE.fullmatch(line) for line in lines)
+    assert len(lines) == 4 and all(GAN_LINE.fullmatch(line) for line in lines)
     assert lines[0].startswith("Epoch [0/2], Step [2/4]")
     # the last line's D(G(z)) is the discriminator's score; the listing's quantity is said apart
     assert float(lines[-1][-4:]) == pytest.approx(result["history"][-1, 3].item(), abs=0.006)

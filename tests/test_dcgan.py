@@ -1,29 +1,21 @@
 """ch08_generative/dcgan.py (8.5): the GAN's printout and files, the DCGAN guidelines in the
 networks, determinism, and the figure beside the fully connected GAN."""
-import re
+import functools
 
 import pytest
 import torch
 from torch import nn
 
 import dcgan
+from conftest import GAN_LINE, run_main
 from dlbook.figures import plt
 
-BOOK_LINE = re.compile(r"Epoch \[\d+/\d+\], Step \[\d+/\d+\], d_loss: \d+\.\d{4}, g_loss: \d+\.\d{4}, "
-                       r"D\(x\): \d\.\d\d, D\(G\(z\)\): \d\.\d\d")
-
-
-def run(capsys, *argv):
-    result = dcgan.main(["--device", "cpu", *map(str, argv)])
-    return capsys.readouterr().out, result
+run = functools.partial(run_main, dcgan)
 
 
 @pytest.fixture
-def small(synthetic_idx, tmp_path, monkeypatch):
-    monkeypatch.setattr(dcgan, "print_every", 2)
-    monkeypatch.setattr(dcgan.gan, "print_every", 2)
-    root = synthetic_idx("mnist", n_train=200, n_test=20)
-    return ["--data-dir", root, "--batch-size", 50, "--out", tmp_path / "out"]
+def small(small_flags):
+    return small_flags(dcgan, dcgan.gan)
 
 
 def test_the_networks_follow_the_dcgan_guidelines():
@@ -44,7 +36,7 @@ def test_smoke_run_prints_lines_writes_files_and_the_side_by_side_figure(capsys,
     out, result = run(capsys, *small, "--epochs", 2)
     ours, gans = out.split("running gan.py for 2 epoch(s)")  # no GAN samples yet: gan.py makes them
     lines = [line for line in ours.splitlines() if line.startswith("Epoch")]
-    assert len(lines) == 4 and all(BOOK_LINE.fullmatch(line) for line in lines)
+    assert len(lines) == 4 and all(GAN_LINE.fullmatch(line) for line in lines)
     assert "Epoch [1/2]" in gans
     out_dir = tmp_path / "out"
     for name in ["dcgan_samples/real_images.png", "dcgan_samples/fixed_noise-2.png", "dcgan_training_curves.png",

@@ -1,35 +1,28 @@
 """ch08_generative/gan.py: smoke runs on synthetic data, health checks, resume, and a real-data run."""
+import functools
 import re
 
 import pytest
 import torch
 
 import gan
-from conftest import needs_data
+from conftest import GAN_LINE, needs_data, run_main
 from dlbook import book, checkpoints
 from dlbook.figures import plt
 
-BOOK_LINE = re.compile(r"Epoch \[\d+/\d+\], Step \[\d+/\d+\], d_loss: \d+\.\d{4}, g_loss: \d+\.\d{4}, "
-                       r"D\(x\): \d\.\d\d, D\(G\(z\)\): \d\.\d\d")
-
-
-def run(capsys, *argv):
-    result = gan.main(["--device", "cpu", *map(str, argv)])
-    return capsys.readouterr().out, result
+run = functools.partial(run_main, gan)
 
 
 @pytest.fixture
-def small(synthetic_idx, tmp_path, monkeypatch):
+def small(small_flags):
     """Synthetic data (200 train images: 4 steps of 50) and a line printed every 2 steps."""
-    monkeypatch.setattr(gan, "print_every", 2)
-    root = synthetic_idx("mnist", n_train=200, n_test=20)
-    return ["--data-dir", root, "--batch-size", 50, "--out", tmp_path / "out"]
+    return small_flags(gan)
 
 
 def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_path):
     out, result = run(capsys, *small, "--epochs", 2)
     lines = [line for line in out.splitlines() if line.startswith("Epoch")]
-    assert len(lines) == 4 and all(BOOK_LINE.fullmatch(line) for line in lines)
+    assert len(lines) == 4 and all(GAN_LINE.fullmatch(line) for line in lines)
     assert lines[0].startswith("Epoch [0/2], Step [2/4]")  # 0-based epochs, as the book prints them
     out_dir = tmp_path / "out"
     for name in ["fig8-7_gan_samples.png", "gan_training_curves.png", "gan_samples/real_images.png",

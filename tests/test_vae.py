@@ -1,4 +1,5 @@
 """ch08_generative/vae.py: the loss terms, smoke runs on synthetic data, resume, and a real-data run."""
+import functools
 import math
 import re
 
@@ -6,12 +7,9 @@ import pytest
 import torch
 
 import vae
-from conftest import needs_data
+from conftest import VAE_LINE, needs_data, run_main
 from dlbook import book, data
 from dlbook.figures import plt
-
-BOOK_LINE = re.compile(r"Epoch\[\d+/\d+\], Step \[\d+/\d+\], Reconst Loss: \d+\.\d{4}, KL Div: \d+\.\d{4}")
-
 
 def not_blank(path):
     return plt.imread(path).std() > 0.01
@@ -52,23 +50,19 @@ def test_reparameterize_samples_with_the_standard_deviation():
     assert z.mean().item() == pytest.approx(3.0, abs=0.03) and z.std().item() == pytest.approx(2.0, rel=0.02)
 
 
-def run(capsys, *argv):
-    result = vae.main(["--device", "cpu", *map(str, argv)])
-    return capsys.readouterr().out, result
+run = functools.partial(run_main, vae)
 
 
 @pytest.fixture
-def small(synthetic_idx, tmp_path, monkeypatch):
+def small(small_flags):
     """Synthetic data (256 train images: 8 steps of 32) and a line printed every 2 steps."""
-    monkeypatch.setattr(vae, "print_every", 2)
-    root = synthetic_idx("mnist", n_train=256, n_test=64)
-    return ["--data-dir", root, "--batch-size", 32, "--out", tmp_path / "out"]
+    return small_flags(vae, n_train=256, n_test=64, batch_size=32)
 
 
 def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_path):
     out, result = run(capsys, *small, "--epochs", 2, "--log", tmp_path / "run.log")
     lines = [line for line in out.splitlines() if line.startswith("Epoch")]
-    assert len(lines) == 8 and all(BOOK_LINE.fullmatch(line) for line in lines)
+    assert len(lines) == 8 and all(VAE_LINE.fullmatch(line) for line in lines)
     assert lines[0].startswith("Epoch[1/2], Step [2/8]") and lines[-1].startswith("Epoch[2/2], Step [8/8]")
     assert re.search(r"Per-image loss \(nats, one z sample\): train \d+\.\d", out)
     assert (tmp_path / "run.log").read_text(encoding="utf-8").splitlines()[:8] == lines
