@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import vae
-from dlbook import checkpoints, cli, data, loader, training
+from dlbook import cli, data, loader, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -151,9 +151,7 @@ def main(argv=None):
         with training.Run(args, "autoencoder", path, len(data_loader), model=model, optimizer=optimizer) as run:
             train(args, model, optimizer, data_loader, run)
         model.eval()
-        state, note = checkpoints.find_or_train(args, "2-D VAE", f"weights/vae_z{z_dim}.pt", vae,
-                                          ["--epochs", str(args.epochs), "--z-dim", str(z_dim)], "vae_vs_gan")
-        vae2 = vae.load_vae(state, device)
+        vae2, note = vae.find_or_train_vae(args, z_dim, args.epochs, device)
 
         seed_torch(args.seed)  # the same z below whether the 2-D VAE was loaded or trained just now
         x_test, y_test = loader.load_mnist(args, device, train=False)

@@ -152,11 +152,11 @@ def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
 def gan_samples_after(args, epochs):
     """gan.py's fixed-noise grid after `epochs` epochs on this data set: found in --out (or
     --out/dcgan_vs_gan), or made by running gan.py for that many epochs."""
-    path, state = checkpoints.find(args.out, "weights/gan.pt", args.dataset, "dcgan_vs_gan")
-    grid = path and os.path.join(path.parent.parent, "gan_samples", f"fixed_noise-{epochs}.png")
-    if grid and os.path.exists(grid):
-        print(f"Using gan.py's samples after {epochs} epoch(s): {grid}")
-        return grid
+    for folder in (args.out, os.path.join(args.out, "dcgan_vs_gan")):
+        grid = os.path.join(folder, "gan_samples", f"fixed_noise-{epochs}.png")
+        if os.path.exists(grid) and checkpoints.find(folder, gan.checkpoint_path, args.dataset)[1]:
+            print(f"Using gan.py's samples after {epochs} epoch(s): {grid}")
+            return grid
     folder = os.path.join(args.out, "dcgan_vs_gan")
     print(f"No gan.py samples after {epochs} epoch(s) on {args.dataset}: running gan.py for {epochs} epoch(s)")
     gan.main(["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--epochs", str(epochs),

@@ -70,7 +70,7 @@ def classifier_path(out, dataset):
 
 def get_classifier(args, device):
     model = Classifier().to(device)
-    path, state = checkpoints.find(args.out, f"weights/classifier_{args.dataset}.pt", args.dataset)
+    path, state = checkpoints.find(args.out, lambda folder: classifier_path(folder, args.dataset), args.dataset)
     path = path or classifier_path(args.out, args.dataset)
     if state and state["epoch"] >= args.classifier_epochs and not args.resume:
         model.load_state_dict(state["model"])
@@ -114,14 +114,18 @@ class SavedGenerator(NamedTuple):
 def find_generators(args, device):
     """What vae.py (20-D), gan.py, cgan.py and dcgan.py saved for this data set, each built by its own loader."""
     found = []
-    for name, script, relpath, latent_size, decode, conditional in (
-            ("VAE", vae, f"weights/vae_z{vae.z_dim}.pt", vae.z_dim, lambda m, z, y: m.decode(z).view(-1, 1, 28, 28), False),
-            ("GAN", gan, "weights/gan.pt", gan.latent_size, lambda m, z, y: gan.denorm(m(z)).view(-1, 1, 28, 28), False),
-            ("CGAN", cgan, "weights/cgan.pt", cgan.z_size, lambda m, z, y: gan.denorm(m(z, y)).view(-1, 1, 28, 28), True),
-            ("DCGAN", dcgan, "weights/dcgan.pt", dcgan.latent_size, lambda m, z, y: gan.denorm(m(z)), False)):
-        path, state = checkpoints.find(args.out, relpath, args.dataset, "vae_vs_gan")
+    for name, path_of, load, latent_size, decode, conditional in (
+            ("VAE", lambda folder: vae.weights_path(folder, vae.z_dim), vae.load_vae, vae.z_dim,
+             lambda m, z, y: m.decode(z).view(-1, 1, 28, 28), False),
+            ("GAN", gan.checkpoint_path, gan.load_generator, gan.latent_size,
+             lambda m, z, y: gan.denorm(m(z)).view(-1, 1, 28, 28), False),
+            ("CGAN", cgan.checkpoint_path, cgan.load_generator, cgan.z_size,
+             lambda m, z, y: gan.denorm(m(z, y)).view(-1, 1, 28, 28), True),
+            ("DCGAN", dcgan.checkpoint_path, dcgan.load_generator, dcgan.latent_size,
+             lambda m, z, y: gan.denorm(m(z)), False)):
+        path, state = checkpoints.find(args.out, path_of, args.dataset, "vae_vs_gan")
         if state:
-            model = (vae.load_vae if script is vae else script.load_generator)(state, device)
+            model = load(state, device)
             found.append(SavedGenerator(name, state["epoch"], latent_size,
                                         lambda z, y, m=model, d=decode: d(m, z, y), conditional))
             print(f"Found the {name}: {path} ({state['epoch']} epochs)")

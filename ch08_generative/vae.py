@@ -181,10 +181,17 @@ def weights_path(out, z):
 
 
 def load_vae(checkpoint, device):
-    """A trained VAE from the checkpoint vae.py saves (its path, or the loaded dict), for the later
-    sections that use it: autoencoder.py, vae_vs_gan.py, evaluate.py."""
-    state = checkpoint if isinstance(checkpoint, dict) else checkpoints.load_checkpoint(checkpoint)
-    return checkpoints.load_model(VAE(z_dim=state["args"]["z_dim"]), state, "model", device)
+    """A trained VAE from the checkpoint vae.py saves (the loaded dict), for the later sections
+    that use it: autoencoder.py, vae_vs_gan.py, evaluate.py."""
+    return checkpoints.load_model(VAE(z_dim=checkpoint["args"]["z_dim"]), checkpoint, "model", device)
+
+
+def find_or_train_vae(args, z, epochs, device):
+    """The z-D VAE vae.py saved in --out (or --out/vae_vs_gan), else one trained there now for
+    `epochs` epochs: (the model, a note for titles). For autoencoder.py (8.1.1) and vae_vs_gan.py (8.4)."""
+    state, note = checkpoints.find_or_train(args, f"{z}-D VAE", lambda folder: weights_path(folder, z), main,
+                                            ["--epochs", str(epochs), "--z-dim", str(z)], "vae_vs_gan")
+    return load_vae(state, device), note
 
 
 def main(argv=None):

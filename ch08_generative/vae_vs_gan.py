@@ -31,15 +31,9 @@ def parse_args(argv=None):
 
 
 # (1) A VAE and a generator: loaded from what vae.py and gan.py saved, or trained here
-def get_vae(args, z_dim, epochs, device):
-    state, note = checkpoints.find_or_train(args, f"{z_dim}-D VAE", f"weights/vae_z{z_dim}.pt", vae,
-                                      ["--epochs", str(epochs), "--z-dim", str(z_dim)], "vae_vs_gan")
-    return vae.load_vae(state, device), note
-
-
 def get_generator(args, device):
-    state, note = checkpoints.find_or_train(args, "GAN", "weights/gan.pt", gan, ["--epochs", str(args.quick_epochs)],
-                                      "vae_vs_gan")
+    state, note = checkpoints.find_or_train(args, "GAN", gan.checkpoint_path, gan.main,
+                                            ["--epochs", str(args.quick_epochs)], "vae_vs_gan")
     return gan.load_generator(state, device), note
 
 
@@ -80,9 +74,9 @@ def main(argv=None):
     device = torch_device(args.device)
     seed_torch(args.seed)
     with Console(args.log):
-        vae2, note2 = get_vae(args, 2, args.epochs, device)
+        vae2, note2 = vae.find_or_train_vae(args, 2, args.epochs, device)
         manifold_figure(vae2, args.out, note2, device)
-        vae20, note20 = get_vae(args, vae.z_dim, args.quick_epochs, device)
+        vae20, note20 = vae.find_or_train_vae(args, vae.z_dim, args.quick_epochs, device)
         G, gan_note = get_generator(args, device)
         samples_figure(vae20, note20, G, gan_note, args.out, device)
 

@@ -19,7 +19,7 @@ def portable(obj):
     """What a checkpoint may hold so that `torch.load(path, weights_only=True)` opens it on any
     machine: CPU tensors, numbers, strings, lists, tuples and dicts. Paths become strings (a
     pickled PosixPath cannot be made on Windows), NumPy arrays lists, device tensors CPU ones."""
-    if isinstance(obj, torch.Tensor) or hasattr(obj, "cpu"):  # a tensor on any device
+    if isinstance(obj, torch.Tensor):  # on any device
         return obj.detach().cpu()
     if isinstance(obj, dict):
         return {key: portable(value) for key, value in obj.items()}
@@ -42,6 +42,8 @@ def save_weights(state_dict, path):
 
 def load_checkpoint(path):
     """A checkpoint or weights file of these scripts, on the CPU, without running code from it."""
+    if not os.path.exists(path):  # e.g. a --max-steps run that stopped before its first epoch ended
+        fail(f"{path}: not written: the run that should have saved it stopped before an epoch ended")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # pickle.UnpicklingError and friends: not a file these scripts wrote
@@ -49,11 +51,12 @@ def load_checkpoint(path):
              f"the scripts; delete it and run the script again")
 
 
-def find(out, relpath, dataset, subfolder=None):
-    """(path, checkpoint) of the first `relpath` in --out, then in --out/<subfolder>, that was
-    trained on `dataset`; (None, None) if there is none."""
+def find(out, path_of, dataset, subfolder=None):
+    """(path, checkpoint) of the first checkpoint in --out, then in --out/<subfolder>, that was
+    trained on `dataset`; (None, None) if there is none. `path_of(folder)` is where the script
+    that writes it puts it (gan.checkpoint_path, ...), so reading and writing share one name."""
     for folder in (Path(out), *([Path(out) / subfolder] if subfolder else [])):
-        path = folder / relpath
+        path = Path(path_of(folder))
         if path.exists():
             state = load_checkpoint(path)
             if state["args"]["dataset"] == dataset:
@@ -61,20 +64,21 @@ def find(out, relpath, dataset, subfolder=None):
     return None, None
 
 
-def find_or_train(args, name, relpath, script, flags, subfolder):
-    """A checkpoint `script` saved (see find); if there is none for this data set, `script.main` is
-    run here with `flags` into --out/<subfolder> to make one. Returns (checkpoint, a note for titles)."""
-    path, state = find(args.out, relpath, args.dataset, subfolder)
+def find_or_train(args, name, path_of, main, flags, subfolder):
+    """A checkpoint a script saved (see find); if there is none for this data set, that script's
+    `main` is run here with `flags` into --out/<subfolder> to make one. Returns (checkpoint, a note
+    for titles)."""
+    path, state = find(args.out, path_of, args.dataset, subfolder)
     if state:
         print(f"Loaded the {name} from {path} ({state['epoch']} epochs)")
         return state, f"{state['epoch']} epochs"
     epochs = flags[flags.index("--epochs") + 1]
     print(f"No saved {name} for {args.dataset}: training one for {epochs} epoch(s)")
     folder = Path(args.out) / subfolder
-    script.main(flags + ["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--out", str(folder),
-                         "--seed", str(args.seed), "--device", args.device]
-                + (["--max-steps", str(args.max_steps)] if getattr(args, "max_steps", None) else []))
-    return load_checkpoint(folder / relpath), f"trained here, {epochs} epoch(s)"
+    main(flags + ["--dataset", args.dataset, "--data-dir", str(args.data_dir), "--out", str(folder),
+                  "--seed", str(args.seed), "--device", args.device]
+         + (["--max-steps", str(args.max_steps)] if getattr(args, "max_steps", None) else []))
+    return load_checkpoint(path_of(folder)), f"trained here, {epochs} epoch(s)"
 
 
 def load_model(model, checkpoint, key, device):

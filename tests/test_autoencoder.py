@@ -6,7 +6,7 @@ from argparse import Namespace
 
 import autoencoder
 import vae
-from dlbook import loader
+from dlbook import checkpoints, loader
 from dlbook.figures import plt
 
 
@@ -37,7 +37,8 @@ def test_short_run_trains_compares_and_draws(synthetic_idx, tmp_path, capsys):
     x = x.view(-1, 784)
     ae = autoencoder.Autoencoder()
     ae.load_state_dict(torch.load(tmp_path / "weights" / "autoencoder.pt", weights_only=True)["model"])
-    vae2 = vae.load_vae(tmp_path / "vae_vs_gan" / "weights" / "vae_z2.pt", torch.device("cpu"))
+    vae2 = vae.load_vae(checkpoints.load_checkpoint(tmp_path / "vae_vs_gan" / "weights" / "vae_z2.pt"),
+                        torch.device("cpu"))
     with torch.no_grad():
         torch.manual_seed(0)  # the default --seed: the VAE's codes are one z sample per image
         own_codes = [ae.encode(x), vae2.reparameterize(*vae2.encode(x))]

@@ -45,6 +45,9 @@ def test_smoke_run_prints_lines_writes_files_and_the_side_by_side_figure(capsys,
     assert result["history"].shape == (8, 4)
     again, _ = run(capsys, *small, "--epochs", 2, "--seed", 3)
     assert "Using gan.py's samples after 2 epoch(s)" in again and "running gan.py" not in again
+    run_main(dcgan.gan, capsys, *small, "--epochs", 1)  # a shorter gan.py run in --out itself ...
+    third, _ = run(capsys, *small, "--epochs", 2)  # ... does not hide the 2-epoch grid in --out/dcgan_vs_gan
+    assert "running gan.py" not in third and "dcgan_vs_gan/gan_samples/fixed_noise-2.png" in third
 
 
 def test_same_seed_same_lines_another_seed_other_lines(capsys, small):

@@ -8,7 +8,7 @@ import torch
 
 import vae
 from conftest import VAE_LINE, needs_data, run_main
-from dlbook import book, data
+from dlbook import book, checkpoints, data
 from dlbook.figures import plt
 
 def not_blank(path):
@@ -83,7 +83,7 @@ def test_same_seed_same_lines(capsys, small):
 def test_weights_are_saved_and_load_back(capsys, small, tmp_path):
     run(capsys, *small, "--epochs", 1, "--z-dim", 2)
     path = vae.weights_path(tmp_path / "out", 2)
-    model = vae.load_vae(path, torch.device("cpu"))
+    model = vae.load_vae(checkpoints.load_checkpoint(path), torch.device("cpu"))
     state = torch.load(path, weights_only=True)
     assert state["epoch"] == 1 and model.fc2.out_features == 2
     assert torch.equal(model.fc1.weight, state["model"]["fc1.weight"])
