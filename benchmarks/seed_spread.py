@@ -1,4 +1,4 @@
-"""Measure the seed-to-seed spread that dlbook.compare adds to the book's own line-to-line spread.
+"""Measure the seed-to-seed spread behind dlbook.compare's book check.
 
     python benchmarks/seed_spread.py --dataset mnist --seeds 0 1 2 --vae-epochs 30 --gan-epochs 200 --cgan-epochs 50
     python benchmarks/seed_spread.py --dataset fashion-mnist --seeds 0 1 2 --vae-epochs 30 --gan-epochs 20 --cgan-epochs 10
@@ -8,12 +8,14 @@ there is reused, so `python reproduce.py`'s logs (figures/logs/) can stand in fo
 --no-run takes only the logs that exist; the JSON names the command behind each log), and, with --xor, xor_tensorflow.py's 100-seed sweep. It writes one entry per
 data set into dlbook/book_runs/seed_spread.json, keeping the other's: for each epoch, the spread
 (max - min over seeds) of each printed quantity's epoch mean, relative to its mean, with the
-command and the logs that made it. MNIST's judges runs against the book's printed lines; for
-Fashion-MNIST, which the book never ran, the entry also keeps the lowest and highest printed value
+command and the logs that made it. For MNIST the entry also keeps each run's means over
+compare.WINDOW epochs, which the book check sets beside the book's printed run; for
+Fashion-MNIST, which the book never ran, it keeps the lowest and highest printed value
 of each quantity at each epoch over all seeds, as this project's own reference.
 """
 import argparse
 import json
+import shlex
 import subprocess
 import sys
 
@@ -28,15 +30,20 @@ def parse(kind, log):
     return book.parse(kind, log.read_text(encoding="utf-8"))[0]
 
 
+def seed_run(kind, dataset, epochs, seed):
+    """The arguments after `python` of the run behind runs/seed_spread/<dataset>/<kind>_seed<seed>.log."""
+    folder = f"runs/seed_spread/{dataset}"
+    return [f"ch08_generative/{kind}.py", "--dataset", dataset, "--epochs", str(epochs), "--seed", str(seed),
+            "--out", f"{folder}/{kind}{seed}", "--log", f"{folder}/{kind}_seed{seed}.log"]
+
+
 def made_by(log, kind, epochs, dataset):
-    """The command that wrote a log: its first line where reproduce.py wrote it ("$ python ..."),
-    else the one this script runs for that seed."""
+    """The command that wrote a log: its first line where it names one ("$ python ...", as
+    reproduce.py's logs do), else the one this script runs for that seed."""
     first = log.read_text(encoding="utf-8").split("\n", 1)[0]
     if first.startswith("$ "):
         return first[2:]
-    seed = log.stem.rsplit("seed", 1)[1]
-    return (f"python ch08_generative/{kind}.py --dataset {dataset} --epochs {epochs} --seed {seed} "
-            f"--out runs/seed_spread/{dataset}/{kind}{seed} --log runs/seed_spread/{dataset}/{log.name}")
+    return shlex.join(["python", *seed_run(kind, dataset, epochs, log.stem.rsplit("seed", 1)[1])])
 
 
 def epoch_means(kind, log):
@@ -79,9 +86,8 @@ def main():
         for seed in args.seeds:
             log = folder / f"{kind}_seed{seed}.log"
             if not log.exists() and not args.no_run:
-                subprocess.run([sys.executable, f"ch08_generative/{kind}.py", "--dataset", args.dataset,
-                                "--epochs", str(epochs), "--seed", str(seed), "--out", str(folder / f"{kind}{seed}"),
-                                "--log", str(log)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+                subprocess.run([sys.executable, *seed_run(kind, args.dataset, epochs, seed)], cwd=ROOT, check=True,
+                               stdout=subprocess.DEVNULL)
             if log.exists():
                 runs.append(epoch_means(kind, log))
                 logs.append(log)

@@ -35,7 +35,8 @@ def portable(obj):
 
 
 def save_weights(state_dict, path):
-    """torch.save of a state_dict as CPU tensors, atomically: weights trained on a GPU load anywhere."""
+    """torch.save of a state_dict (or a whole checkpoint, as training.Run saves) as CPU tensors and
+    plain values, atomically: weights trained on a GPU load anywhere."""
     with atomic_path(path) as tmp:
         torch.save(portable(state_dict), tmp)
 

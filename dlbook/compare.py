@@ -14,6 +14,7 @@ side. Fashion-MNIST, which the book never ran, is judged against the project's r
 runs' printed lines, widened by their seed spread.
 """
 import argparse
+import functools
 import json
 from pathlib import Path
 
@@ -34,9 +35,19 @@ WINDOW = {"vae": 3, "gan": 20, "cgan": 5, "xor": 1}
 JUDGED = {"cgan": 3}
 
 
+@functools.cache
+def _spreads():
+    return json.loads(SPREAD_FILE.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _book_window_means(kind):
+    return window_means(kind, book.book_run(kind))
+
+
 def measured(kind, dataset):
     """The seed-spread entry for `kind` measured on `dataset` (XOR's is one for all), or None."""
-    spreads = json.loads(SPREAD_FILE.read_text(encoding="utf-8"))
+    spreads = _spreads()  # read once: a verdict asks for it at every epoch
     return spreads.get(kind) if kind == "xor" else spreads.get(dataset, {}).get(kind)
 
 
@@ -78,7 +89,7 @@ def book_range(kind, key):
     runs yet: the book's own lines at that step, widened by the measured seed spread."""
     runs = (measured(kind, "mnist") or {}).get("window_means")
     if runs:
-        book_means = window_means(kind, book.book_run(kind))
+        book_means = _book_window_means(kind)
         return span_range([book_means[key]] + [np.array(run[str(key)]) for run in runs if str(key) in run])
     values = np.array(book.group(kind, book.book_run(kind))[key])
     spread = seed_spread(kind, key, values.mean(0))

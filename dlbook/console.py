@@ -19,9 +19,9 @@ def safe_streams():
             stream.reconfigure(errors="replace")
 
 
-def printable(text, fallback, stream=None):
-    """`text` if the stream can show it, else the plain-ASCII `fallback` (where a '?' would lose meaning)."""
-    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+def printable(text, fallback):
+    """`text` if stdout can show it, else the plain-ASCII `fallback` (where a '?' would lose meaning)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
         text.encode(encoding)
         return text

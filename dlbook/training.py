@@ -10,10 +10,9 @@ from pathlib import Path
 
 import torch
 
-from .checkpoints import load_checkpoint, portable
+from .checkpoints import load_checkpoint, save_weights
 from .cli import fail
 from .console import Console
-from .paths import atomic_path
 from .seed import rng_state, set_rng_state
 
 
@@ -106,9 +105,8 @@ class Run:
     def _save(self, epochs_done):
         saved = {key: value.state_dict() if hasattr(value, "state_dict") else value
                  for key, value in self.state.items()}
-        with atomic_path(self.path) as tmp:
-            torch.save(portable({**saved, "epoch": epochs_done, "history": self.losses(), "args": vars(self.args),
-                                 "rng": rng_state(self._device())}), tmp)
+        save_weights({**saved, "epoch": epochs_done, "history": self.losses(), "args": vars(self.args),
+                      "rng": rng_state(self._device())}, self.path)
         self.epochs_saved = epochs_done
 
     def _device(self):

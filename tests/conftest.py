@@ -113,7 +113,8 @@ def small_flags(synthetic_idx, tmp_path, monkeypatch):
 @functools.cache
 def data_folder(dataset):
     """The folder the scripts would read `dataset` from with default flags (data/<dataset>/ at the
-    repository root, then the system copy), if it holds all four files with good checksums."""
+    repository root, then the other places dlbook.data looks), if it holds all four files with
+    good checksums."""
     try:
         paths = {data.locate(dataset, f, allow_download=False)[0] for f in data.FILES.values()}
     except data.DataError:

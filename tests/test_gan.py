@@ -60,14 +60,11 @@ def test_the_book_prints_every_200_steps(capsys, synthetic_idx, tmp_path):
 
 def test_weights_are_written_as_cpu_tensors(tmp_path):
     """A state_dict from a GPU is moved to the CPU before saving (mocked: no GPU here)."""
-    class OnGpu:
-        def detach(self):
-            return self
-
+    class OnGpu(torch.Tensor):
         def cpu(self):
             return torch.ones(2)
 
-    checkpoints.save_weights({"w": OnGpu()}, tmp_path / "G.ckpt")
+    checkpoints.save_weights({"w": torch.zeros(2).as_subclass(OnGpu)}, tmp_path / "G.ckpt")
     assert torch.equal(torch.load(tmp_path / "G.ckpt", weights_only=True)["w"], torch.ones(2))
 
 
