@@ -68,7 +68,7 @@ def script_device(run, args):
     """(the --device this script gets, why it differs from --device or None). A TensorFlow script
     asked for a GPU that TensorFlow does not see here (pip's TensorFlow has no CUDA on Windows and
     macOS, no Metal without tensorflow-metal) runs on the CPU, as --check says it may."""
-    if not on_tensorflow(run) or device.tensorflow_can_use(args.device, frameworks.tensorflow_gpus()):
+    if not on_tensorflow(run) or not device.tensorflow_problem(args.device, frameworks.tensorflow_gpus()):
         return args.device, None
     return "cpu", (f"TensorFlow sees {frameworks.tensorflow_gpus()} GPU(s) here, so this script runs on the CPU "
                    f"(--device {args.device} is for the PyTorch scripts)")

@@ -65,13 +65,22 @@ def torch_device(name="auto"):
 
 # ---- TensorFlow ----------------------------------------------------------------------------
 
-def tensorflow_can_use(name, gpus):
-    """Whether TensorFlow, seeing `gpus` GPUs, can run on --device `name` (auto and cpu always can)."""
-    if name in (None, "auto", "cpu"):
-        return True
+def tensorflow_problem(name, gpus):
+    """Why TensorFlow, seeing `gpus` GPUs, cannot run on --device `name`; None if it can (auto and
+    cpu always can). On a Mac, TensorFlow's only GPUs are the Metal plugin's."""
+    metal = sys.platform == "darwin"
     if name == "mps":
-        return sys.platform == "darwin" and gpus > 0
-    return sys.platform != "darwin" and _cuda_index(name) < gpus
+        if not metal:
+            return "--device mps: Apple's Metal exists on macOS only; use --device cpu, cuda or auto"
+        if not gpus:
+            return ("--device mps: TensorFlow sees no Metal GPU (it needs `pip install tensorflow-metal`, "
+                    "in a version built for this TensorFlow); use --device cpu or auto")
+    elif name and name.startswith("cuda"):
+        if metal:
+            return f"--device {name}: there is no CUDA on macOS; use --device mps, cpu or auto"
+        if _cuda_index(name) >= gpus:
+            return f"--device {name}: TensorFlow sees {gpus} GPU(s), so there is no {name}; use --device cpu or auto"
+    return None
 
 
 def tf_device(name="auto"):
@@ -84,21 +93,11 @@ def tf_device(name="auto"):
     """
     tf = load_tensorflow()
     gpus = tf.config.list_physical_devices("GPU")
-    metal = sys.platform == "darwin"  # on a Mac, TensorFlow's only GPUs are the Metal plugin's
     if name == "auto":
-        name = ("mps" if metal else "cuda") if gpus else "cpu"
-    if name == "mps":
-        if not metal:
-            fail("--device mps: Apple's Metal exists on macOS only; use --device cpu, cuda or auto")
-        if not gpus:
-            fail("--device mps: TensorFlow sees no Metal GPU (it needs `pip install tensorflow-metal`, "
-                 "in a version built for this TensorFlow); use --device cpu or auto")
-    elif name.startswith("cuda"):
-        if metal:
-            fail(f"--device {name}: there is no CUDA on macOS; use --device mps, cpu or auto")
-        if _cuda_index(name) >= len(gpus):
-            fail(f"--device {name}: TensorFlow sees {len(gpus)} GPU(s), so there is no {name}; "
-                 f"use --device cpu or auto")
+        name = ("mps" if sys.platform == "darwin" else "cuda") if gpus else "cpu"
+    problem = tensorflow_problem(name, len(gpus))
+    if problem:
+        fail(problem)
     chosen = [] if name == "cpu" else [gpus[0 if name == "mps" else _cuda_index(name)]]
     if gpus:
         try:

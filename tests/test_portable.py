@@ -142,7 +142,7 @@ def test_a_gpu_only_pytorch_sees_sends_the_tensorflow_scripts_to_the_cpu(tmp_pat
 
 
 def test_tensorflow_keeps_a_gpu_it_sees():
-    assert reproduce.device.tensorflow_can_use("cuda:1", 2) and not reproduce.device.tensorflow_can_use("cuda:1", 1)
+    assert not reproduce.device.tensorflow_problem("cuda:1", 2) and reproduce.device.tensorflow_problem("cuda:1", 1)
 
 
 # ---- notebooks opened where readers open them ---------------------------------------------------
