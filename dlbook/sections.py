@@ -30,6 +30,7 @@ class Section(NamedTuple):
     seeded: bool = True  # takes --seed (backprop_manual.py draws no random numbers)
     tensorflow: bool = False  # needs TensorFlow itself (not only Keras)
     keras: bool = False  # Keras, on TensorFlow unless KERAS_BACKEND says otherwise
+    epoch_grids: tuple = ()  # Figures whose file has {e}, one per epoch: one slider each in figures/index.html
 
 
 BOOK = [
@@ -100,7 +101,9 @@ BOOK = [
             figures=(Figure("fig8-7_gan_samples.png", "Fig 8-7",
                             "GAN: images from one fixed batch of noise after the last epoch", "图8-7 GAN的新图片"),
                      Figure("gan_training_curves.png", "-", "GAN: d_loss, g_loss, D(x) and D(G(z)) during training")),
-            keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*", r"^Book check: .*"), uses_data=True),
+            keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*", r"^Book check: .*"), uses_data=True,
+            epoch_grids=(Figure("gan_samples/fixed_noise-{e}.png", "after Fig 8-7",
+                                "GAN: one fixed batch of noise after each epoch", "图8-7 GAN的新图片"),)),
     Section("vae_vs_gan", "ch08_generative/vae_vs_gan.py", "8.4", "8.4 VAE与GAN的异同", "8.4 VAE and GAN compared",
             (), ("--epochs", "2", "--quick-epochs", "1"),
             figures=(Figure("fig8-8_vae_manifold.png", "Fig 8-8",
@@ -124,7 +127,9 @@ BOOK = [
             figures=(Figure("gan_vs_dcgan_samples.png", "8.5",
                             "The fully connected GAN beside the DCGAN after the same number of epochs"),
                      Figure("dcgan_training_curves.png", "-", "DCGAN: d_loss, g_loss, D(x) and D(G(z)) during training")),
-            keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*",), uses_data=True),
+            keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*",), uses_data=True,
+            epoch_grids=(Figure("dcgan_samples/fixed_noise-{e}.png", "8.5",
+                                "DCGAN: one fixed batch of noise after each epoch"),)),
     # Last: it measures every generator the runs above saved, 8.5's too.
     Section("evaluate", "ch08_generative/evaluate.py", "8.4-8.5", "8.4 VAE与GAN的异同(量化)",
             "8.4 in numbers, over 8.1-8.5", (), ("--classifier-epochs", "1", "--samples", "2000"),
