@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from dlbook import cli, data, device, frameworks, sections
+from dlbook import cli, data, device, frameworks, gallery, sections
 from dlbook.paths import DATA_DIR, FIGURES_DIR, atomic_path
 
 ROOT = Path(__file__).resolve().parent
@@ -126,31 +126,6 @@ def run_one(run, args):
     return Result("ok" if proc.returncode == 0 else f"failed ({proc.returncode})", seconds, text, last_error)
 
 
-def gallery(results, args):
-    """figures/README.md: every figure a script announced, with its book number, caption, command."""
-    rows = ["# Figures", "", f"Written by `{shlex.join(['python', 'reproduce.py', *args.argv])}`. "
-            "Each figure, its place in the book, and the command that made it.", ""]
-    for run, result in results:
-        text = result.text
-        for path in re.findall(r"^Figure: (.+)$", text, re.M):
-            path = Path(path)
-            known = sections.figure(path.name) or sections.Figure(path.name, "-", path.stem)
-            number, caption = known.book, known.caption
-            if known.book_caption:  # the book's caption beside ours, so a search for 图8-7 finds it
-                caption = f"{caption} · {'参见' if number.startswith('after') else ''}{known.book_caption}"
-            try:
-                rel = path.resolve().relative_to(args.out.resolve())
-            except ValueError:
-                rel = path
-            rows += [f"## {number}: {caption}", "", f"![{caption}]({rel.as_posix()})", "",
-                     f"`{shlex.join(['python', *command(run, args)[1:]])}`", ""]
-        for path in re.findall(r"^Table: (.+)$", text, re.M):  # evaluate.py's measurements, as a table
-            rows += [f"## {run.section} measured: {Path(run.script).name}'s table", "", Path(path).read_text(encoding="utf-8"),
-                     f"`{shlex.join(['python', *command(run, args)[1:]])}`", ""]
-    with atomic_path(args.out / "README.md") as tmp:
-        tmp.write_text("\n".join(rows), encoding="utf-8")
-
-
 def main(argv=None):
     args = parse_args(argv)
     if args.check:
@@ -168,7 +143,7 @@ def main(argv=None):
             results.append((run, Result("skipped", 0.0, "", no_tensorflow)))
         else:
             results.append((run, run_one(run, args)))
-    gallery(results, args)
+    gallery.build(args.out, shlex.join(["python", "reproduce.py", *args.argv]))  # README.md and index.html
     print(f"\nSummary ({'quick' if args.quick else 'book settings'}); logs in {args.out / 'logs'}, "
           f"gallery {args.out / 'README.md'}")
     print(f"{'script':<16} {'section':<12} {'status':<12} {'time':>7}  key numbers (or why not)")

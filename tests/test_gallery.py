@@ -314,3 +314,13 @@ def test_the_notebooks_live_fig_8_8_is_the_same_model(folder, browser, monkeypat
     with torch.no_grad():
         assert float((got - model.decode(z).double()).abs().max()) < 1e-5
     assert browser.execute_script("return document.querySelectorAll('canvas.pad').length") == 1
+
+
+def test_reproduce_writes_both_with_its_own_command(tmp_path, monkeypatch, capsys):
+    import reproduce
+
+    monkeypatch.setattr(reproduce, "RUNS", [])
+    assert reproduce.main(["--chapter", "6", "--out", str(tmp_path)]) == 0
+    assert f"Written by <code>python reproduce.py --chapter 6 --out {tmp_path}</code>" in \
+        (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert f"Written by `python reproduce.py --chapter 6 --out {tmp_path}`" in (tmp_path / "README.md").read_text(encoding="utf-8")

@@ -40,17 +40,6 @@ def test_runs_logs_gallery_and_summary(tmp_path, capsys, monkeypatch):
         assert (tmp_path / image).exists()
 
 
-def test_gallery_shows_evaluates_table_with_its_command(tmp_path):
-    (tmp_path / "evaluate_mnist.md").write_text("| model | FD |\n|---|---|\n| VAE | 1.0 |\n", encoding="utf-8")
-    evaluate, = runs("evaluate")
-    args = reproduce.parse_args(["--quick", "--out", str(tmp_path)])
-    args.argv = ["--quick"]
-    reproduce.gallery([(evaluate, reproduce.Result("ok", 1.0, f"Table: {tmp_path / 'evaluate_mnist.md'}\n", ""))], args)
-    gallery = (tmp_path / "README.md").read_text(encoding="utf-8")
-    assert "## 8.4-8.5 measured: evaluate.py's table\n\n| model | FD |\n|---|---|\n| VAE | 1.0 |" in gallery
-    assert "`python ch08_generative/evaluate.py --classifier-epochs 1 --samples 2000 --out" in gallery
-
-
 def test_missing_device_stops_before_any_script(tmp_path, capsys, monkeypatch):
     """Fix 7: --device cuda without CUDA: one line, exit 2, no script run, the gallery untouched."""
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
