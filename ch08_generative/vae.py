@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from dlbook import checkpoints, cli, compare, loader, training
+from dlbook import checkpoints, cli, compare, gallery, loader, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
@@ -217,6 +217,7 @@ def main(argv=None):
                   f"its numbers do not apply (no verdict)")
     reconstruction_figure(model, x_test, args.out)
     samples_figure(model, args.out)
+    gallery.show_live_vae(model, args)  # a 2-D VAE in a notebook: Fig 8-8 live, point at z (elsewhere nothing)
     history = run.losses()
     loss_curves(history, len(data_loader), len(data_loader.images), args.batch_size, args.z_dim, args.out)
     if run.epochs_saved:  # a --max-steps run may stop before its first epoch ends: then none were written

@@ -11,7 +11,7 @@ import torch
 
 import gan
 import vae
-from dlbook import checkpoints, cli
+from dlbook import checkpoints, cli, gallery
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -76,6 +76,7 @@ def main(argv=None):
     with Console(args.log):
         vae2, note2 = vae.find_or_train_vae(args, 2, args.epochs, device)
         manifold_figure(vae2, args.out, note2, device)
+        gallery.show_live_vae(vae2, args)  # in a notebook, Fig 8-8 live: point at z, see its digit (elsewhere nothing)
         vae20, note20 = vae.find_or_train_vae(args, vae.z_dim, args.quick_epochs, device)
         G, gan_note = get_generator(args, device)
         samples_figure(vae20, note20, G, gan_note, args.out, device)

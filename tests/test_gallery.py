@@ -324,3 +324,35 @@ def test_reproduce_writes_both_with_its_own_command(tmp_path, monkeypatch, capsy
     assert f"Written by <code>python reproduce.py --chapter 6 --out {tmp_path}</code>" in \
         (tmp_path / "index.html").read_text(encoding="utf-8")
     assert f"Written by `python reproduce.py --chapter 6 --out {tmp_path}`" in (tmp_path / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@needs_browser
+def test_the_vae_vs_gan_notebook_shows_the_live_fig_8_8(tmp_path, browser):
+    """The notebook itself, run in a kernel with saved (random) weights, so nothing trains: one HTML
+    output, the page's script, working in Chromium."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from dlbook.paths import REPO_ROOT
+
+    out = tmp_path / "out"
+    write_weights(out, tmp_path / "no-data", ("vae_z2", "gan"))
+    checkpoints.save_weights({"model": vae.VAE().state_dict(), "epoch": 1, "args": {"dataset": "mnist", "z_dim": 20}},
+                             vae.weights_path(out, 20))
+    script = REPO_ROOT / "ch08_generative" / "vae_vs_gan.py"
+    nb = nbformat.reads(script.with_suffix(".ipynb").read_text(encoding="utf-8"), as_version=4)
+    nb.cells[1].source += f"\nsys.argv += {['--out', str(out), '--data-dir', str(tmp_path / 'no-data')]!r}"
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(script.parent)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    fragments = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert len(fragments) == 1 and 'data-live="pad"' in fragments[0] and "window.dlbook.run" in fragments[0]
+    page = tmp_path / "cell.html"
+    page.write_text(f"<!DOCTYPE html><meta charset='utf-8'><body>{fragments[0]}</body>", encoding="utf-8")
+    open_page(browser, page)
+    model = vae.load_vae(checkpoints.load_checkpoint(vae.weights_path(out, 2)), "cpu")
+    got = torch.tensor(js_run(browser, "vae_z2", [[0.5, 0.5]]), dtype=torch.float64)
+    with torch.no_grad():
+        assert float((got - model.decode(torch.tensor([[0.5, 0.5]])).double()).abs().max()) < 1e-5
+    assert browser.execute_script("return document.querySelectorAll('canvas.pad').length") == 1
+    assert re.search(r"dots: the codes of \d+ mnist test images|no dots", browser.find_element("tag name", "body").text)
