@@ -17,6 +17,7 @@ import argparse
 import functools
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -96,16 +97,28 @@ def book_range(kind, key):
     return values.min(0) - spread, values.max(0) + spread
 
 
+class Reference(NamedTuple):
+    """What a run is judged against."""
+    whose: str  # "the book's", or this project's reference runs of another data set
+    ranges: dict  # {epoch or step: (low, high) per quantity}
+    end: int  # the epoch the reference run ends at (None for XOR)
+    window: int  # printed epochs a run's values are averaged over before they are judged
+    lines: dict = None  # {epoch: printed lines in the window there}, where a range spans window means
+
+
 def reference(kind, dataset):
-    """What a run is judged against: (its name, {epoch or step: (low, high)}, the epoch it ends at,
-    the window of epochs a run's values are averaged over), or None. MNIST (and XOR): the book's
-    printed run, with this project's MNIST runs beside it. Fashion-MNIST, which the book never ran:
-    this project's reference runs (benchmarks/seed_spread.py), their printed lines widened by the
-    seed spread."""
+    """What a run is judged against (a Reference), or None. MNIST (and XOR): the book's printed
+    run, with this project's MNIST runs beside it. Fashion-MNIST, which the book never ran: this
+    project's reference runs (benchmarks/seed_spread.py), their printed lines widened by the seed
+    spread."""
     if kind == "xor" or dataset == "mnist":
-        keys = book.group(kind, book.book_run(kind))
-        window = WINDOW[kind] if (measured(kind, "mnist") or {}).get("window_means") else 1
-        return "the book's", {k: book_range(kind, k) for k in keys}, book.BOOK_EPOCHS[kind], window
+        groups = book.group(kind, book.book_run(kind))
+        ranges = {k: book_range(kind, k) for k in groups}
+        if kind == "xor" or not (measured(kind, "mnist") or {}).get("window_means"):
+            return Reference("the book's", ranges, book.BOOK_EPOCHS[kind], 1)  # ranges of single lines
+        keys = sorted(groups)
+        lines = {k: sum(len(groups[j]) for j in keys[max(0, i - WINDOW[kind] + 1):i + 1]) for i, k in enumerate(keys)}
+        return Reference("the book's", ranges, book.BOOK_EPOCHS[kind], WINDOW[kind], lines)
     ref = (measured(kind, dataset) or {}).get("reference")
     if not ref:
         return None
@@ -113,7 +126,14 @@ def reference(kind, dataset):
     for key, (low, high) in ref["lines"].items():
         spread = seed_spread(kind, int(key), (np.array(low) + np.array(high)) / 2, dataset)
         ranges[int(key)] = (np.array(low) - spread, np.array(high) + spread)
-    return f"this project's {dataset} reference", ranges, ref["epochs"], 1
+    return Reference(f"this project's {dataset} reference", ranges, ref["epochs"], 1)
+
+
+def lines_in_window(run, key, window):
+    """How many printed lines of `run` ({epoch: lines}) the window mean at `key` averages."""
+    keys = sorted(run)
+    i = keys.index(key)
+    return sum(len(run[k]) for k in keys[max(0, i - window + 1):i + 1])
 
 
 def far_outside(value, low, high):
@@ -143,7 +163,7 @@ def judge(kind, records, dataset="mnist", planned=None):
     if ref is None:
         return [], (f"Book check: the book's numbers are for MNIST and this project has no {dataset} reference "
                     f"for {name} (no verdict)")
-    whose, ranges, end, window = ref
+    whose, ranges, end, window, expected = ref
     prefix = "" if whose == "the book's" else f"the book has no {dataset} run, so against {whose} runs: "
     run = book.group(kind, records)
     means = window_means(kind, records, window)
@@ -161,7 +181,10 @@ def judge(kind, records, dataset="mnist", planned=None):
             f"{a:>15.4f} {f'{lo:.4f}-{hi:.4f}' if i < judged else 'not compared':>19}"
             for i, (a, lo, hi) in enumerate(zip(mine, low, high))))
 
-    last = shared[-1]
+    # The last epoch whose window holds as many lines as the range's (a run stopped mid-epoch is
+    # judged at the epoch before); None when no window is full yet.
+    full = [k for k in shared if not expected or lines_in_window(run, k, window) >= expected[k]]
+    last = full[-1] if full else shared[-1]
     mine = means[last]
     low, high = ranges[last]
     reason = diagnose(kind, np.array(run[max(run)][-1]))
@@ -171,6 +194,11 @@ def judge(kind, records, dataset="mnist", planned=None):
     where = f"at {UNIT[kind]} {last}" + (f" of {planned or end}" if kind != "xor" else "")
     if reason:
         verdict = f"outside {whose} range {where}: {reason}"
+    elif not full:
+        # A range spans means of whole windows; a mean of fewer lines is noisier than anything it
+        # was made of, so judging it would call a sound run "outside" by chance (a GAN's first batches).
+        verdict = (f"too short to judge {where}: {lines_in_window(run, last, window)} of the {expected[last]} "
+                   f"lines of the window (its range is for means over whole {UNIT[kind]}s); run longer for a verdict")
     elif outside:
         listed = "; ".join(f"{m} {v:.4f} not in [{lo:.4f}, {hi:.4f}]" for m, v, lo, hi in outside)
         if any(far_outside(v, lo, hi) for _, v, lo, hi in outside):
@@ -249,7 +277,8 @@ def main(argv=None):
     table, verdict = judge(args.kind, records, args.dataset, planned)
     print("\n".join(table + [verdict]))
     overlay_figure(args.kind, records, args.out)
-    return 0 if "within" in verdict or "no verdict" in verdict else 1  # exit 1: outside, so it can gate a script
+    fine = any(word in verdict for word in ("within", "no verdict", "too short to judge"))
+    return 0 if fine else 1  # exit 1: outside, so it can gate a script
 
 
 if __name__ == "__main__":

@@ -149,3 +149,29 @@ def test_command_line_prints_table_verdict_and_writes_overlay(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Book check, gan.py" in out and "Book check: within" in out
     assert plt.imread(tmp_path / "book_check_gan.png").std() > 0.01
+
+
+@pytest.mark.parametrize("kind, lines, window", [("cgan", 1, 3), ("gan", 2, 3), ("vae", 3, 4)])
+def test_a_run_shorter_than_its_window_is_too_short_to_judge(kind, lines, window, tmp_path, capsys):
+    """A range spans means of whole epochs; fewer lines than that get no verdict, even lines far
+    from the book's, and compare's exit status stays 0 (a reader's --max-steps 200 is no failure)."""
+    first = book.book_run(kind)[:lines]
+    for records in (first, [(e, s, *(2 * np.array(v))) for e, s, *v in first]):
+        _, verdict = compare.judge(kind, records, planned=book.BOOK_EPOCHS[kind])
+        assert f"too short to judge at epoch {first[0][0]} of " in verdict, verdict
+        assert f": {lines} of the {window} lines of the window" in verdict and "outside" not in verdict
+    log = tmp_path / "run.log"
+    log.write_text("\n".join(book_text(kind).splitlines()[:lines]) if kind != "cgan" else
+                   "\n".join(GAN_LINE.format(e, 50, s, 600, *v) for e, s, *v in first), encoding="utf-8")
+    assert compare.main([kind, str(log), "--out", str(tmp_path)]) == 0
+    assert "too short to judge" in capsys.readouterr().out
+
+
+def test_a_run_stopped_mid_epoch_is_judged_at_the_last_whole_window():
+    """Five whole CGAN epochs and one line of the sixth: judged at epoch 4, where the window is full;
+    doubled values there are outside (so the verdict did take the full window)."""
+    records = book.book_run("cgan")[:16]
+    assert compare.judge("cgan", records, planned=50)[1].startswith(
+        "Book check: within the book's range at epoch 4 of 50")
+    doubled = [(e, s, 2 * d, *rest) for e, s, d, *rest in records]
+    assert "outside the book's range at epoch 4 of 50: d_loss" in compare.judge("cgan", doubled, planned=50)[1]

@@ -45,9 +45,14 @@ def test_same_seed_same_lines_another_seed_other_lines(capsys, small):
 def test_a_short_seeded_run_prints_these_numbers(capsys, small):
     """The values themselves: a change to the data, networks, labels, losses or optimisers changes them."""
     out, _ = run(capsys, *small, "--epochs", 1)
-    values = [v for record in book.parse("gan", out)[0] for v in record]
-    # (epoch, step, d_loss, g_loss, D(x), D(G(z))) as printed on the CPU
-    assert values == pytest.approx(GOLDEN_GAN, rel=1e-3, abs=0.006)
+    records = book.parse("gan", out)[0]
+    # (epoch, step, d_loss, g_loss, D(x), D(G(z))) as printed on the CPU. Another CPU's last digits
+    # may round a 2-decimal score the other way, so those may differ by one unit of the last digit.
+    golden = [GOLDEN_GAN[i:i + 6] for i in range(0, len(GOLDEN_GAN), 6)]
+    assert len(records) == len(golden)
+    for record, expected in zip(records, golden):
+        assert record[:4] == pytest.approx(expected[:4], rel=1e-3)
+        assert record[4:] == pytest.approx(expected[4:], abs=0.0101)
 
 
 @pytest.mark.slow
@@ -70,11 +75,15 @@ def test_weights_are_written_as_cpu_tensors(tmp_path):
 
 @pytest.mark.slow
 def test_resume_prints_what_an_uninterrupted_run_prints(capsys, small):
+    """The resumed run prints the saved epochs' lines again, then the rest: its whole printout, and so
+    its verdict, is the uninterrupted run's."""
     whole, _ = run(capsys, *small, "--epochs", 3)
     run(capsys, *small, "--epochs", 3, "--max-steps", 4)
     resumed, _ = run(capsys, *small, "--epochs", 3, "--resume")
-    later = [line for line in whole.splitlines() if line.startswith(("Epoch [1", "Epoch [2"))]
-    assert [line for line in resumed.splitlines() if line.startswith("Epoch")] == later
+    book_lines = ("Epoch", "Book check")
+    assert [line for line in resumed.splitlines() if line.startswith(book_lines)] == \
+        [line for line in whole.splitlines() if line.startswith(book_lines)]
+    assert "Resuming after epoch 1 from " in resumed
 
 
 def test_a_nan_loss_stops_the_run_with_status_1(capsys, small, monkeypatch):
