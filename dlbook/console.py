@@ -37,10 +37,10 @@ def _clock(seconds):
 class Console:
     """Tees stdout to --log and to `lines`; step() for progress; use as a context manager."""
 
-    def __init__(self, log=None, total_steps=None, label="", append=False):
+    def __init__(self, log=None, total_steps=None, label=""):
         if log:
             Path(log).parent.mkdir(parents=True, exist_ok=True)
-        self.log = open(log, "a" if append else "w", encoding="utf-8") if log else None
+        self.log = open(log, "w", encoding="utf-8") if log else None
         self.total = total_steps
         self.label = label
         self.done = 0

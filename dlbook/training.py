@@ -40,6 +40,7 @@ class Run:
         self._offset = 0  # the first step the history holds (resumed runs start after the saved epochs)
         self._earlier = torch.empty(0)  # the saved epochs' history, from the checkpoint
         self.stopped = False
+        self._printed, self._replayed = [], 0  # the lines of the epochs a resumed run starts after
 
     # --- set-up and tear-down -------------------------------------------------------------------
     def __enter__(self):
@@ -51,8 +52,13 @@ class Run:
             total = min(total, self.args.max_steps)
         # Inside a script's own Console (evaluate.py's classifier), that one already writes --log.
         log = None if isinstance(sys.stdout, Console) else self.args.log
-        self.console = Console(log, max(total - self.steps, 0), label=self.name, append=self.args.resume)
+        self.console = Console(log, max(total - self.steps, 0), label=self.name)
         self.console.__enter__()
+        if self.args.resume:  # the saved epochs' lines again, so the printout (and --log) is whole
+            print(f"Resuming after epoch {self.epochs_saved} from {self.path}; the lines printed before it:")
+            for line in self._printed:
+                print(line)
+        self._replayed = len(self.console.lines)
         return self
 
     def __exit__(self, exc_type, exc, tb):
@@ -106,7 +112,7 @@ class Run:
         saved = {key: value.state_dict() if hasattr(value, "state_dict") else value
                  for key, value in self.state.items()}
         save_weights({**saved, "epoch": epochs_done, "history": self.losses(), "args": vars(self.args),
-                      "rng": rng_state(self._device())}, self.path)
+                      "rng": rng_state(self._device()), "lines": self._printed + self.lines[self._replayed:]}, self.path)
         self.epochs_saved = epochs_done
 
     def _device(self):
@@ -134,7 +140,7 @@ class Run:
         self.start_epoch = self.epochs_saved = saved["epoch"]
         self.steps = saved["epoch"] * self.steps_per_epoch
         self._earlier = saved["history"]
-        print(f"Resuming after epoch {saved['epoch']} from {self.path}")
+        self._printed = saved.get("lines", [])  # checkpoints of before 2026-12 kept no lines
 
 
 def report_interrupt(path, epochs_saved):
