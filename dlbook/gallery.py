@@ -438,7 +438,7 @@ def live_card(kind, specs, missing, unevenness, out):
         if values.get("VAE") and values.get("GAN"):
             notes.append(f'<p class="note">Measured by evaluate.py ({esc(path)}): path unevenness (lower is '
                          f'smoother) VAE {esc(values["VAE"])}, GAN {esc(values["GAN"])}; it measures vae.py\'s 20-D '
-                         f'VAE over 200 paths, the live path here runs through the 2-D one. 路径不均匀度(越小越平滑)。</p>')
+                         f'VAE, the live path here runs through the 2-D one. 路径不均匀度(越小越平滑)。</p>')
         else:
             notes.append('<p class="note">The measured path unevenness appears here once evaluate.py has run: '
                          f'<code>{esc(table_command(sections.of_script("ch08_generative/evaluate.py"), out))}</code></p>')
