@@ -7,11 +7,20 @@
 Each script's printout is saved as <out>/logs/<name>.log, the figures land in <out>/, and
 <out>/README.md becomes a gallery: each figure with its book number, caption and the command
 that made it. The run ends with a summary table.
+
+It continues where it stopped: run again with the same flags after an interruption (Ctrl-C, a
+laptop's sleep, a recycled notebook runtime) and each script that finished is reused, the one
+that was interrupted goes on from its last saved epoch (--resume), the rest run (--fresh: start
+over). Scripts that need nothing from each other run side by side (--jobs), each on its share
+of the cores.
 """
 import argparse
+import json
 import os
+import queue
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import threading
@@ -29,7 +38,7 @@ RUNS = sections.BOOK  # every script in book order, with its flags, figures and 
 
 
 class Result(NamedTuple):
-    status: str  # "ok", "failed (N)" or "skipped"
+    status: str  # "ok", "reused", "failed (N)", "interrupted" or "skipped"
     seconds: float
     text: str  # what the script printed on stdout
     reason: str  # its last line on stderr, or why it was skipped
@@ -47,7 +56,35 @@ def parse_args(argv=None):
     parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], help="for the scripts that load data")
     parser.add_argument("--data-dir", type=Path, help="for the scripts that load data")
     parser.add_argument("--out", type=Path, default=FIGURES_DIR, help="figures, logs and gallery (default figures/)")
+    parser.add_argument("--jobs", type=cli.positive_int, default=default_jobs(),
+                        help=f"scripts run side by side, when none needs the other's outputs (default here: "
+                             f"{default_jobs()}, one per core up to {MAX_JOBS})")
+    parser.add_argument("--threads", type=cli.positive_int,
+                        help="threads for each script (default: the cores shared out among --jobs)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="run every script again, reusing and resuming nothing")
     return cli.parse_args(parser, argv)
+
+
+# Side by side: the book's matrices are too small to keep many cores busy in one script (gan.py's
+# step is 1.5x faster on two threads than on one, not 2x), so independent scripts on a few threads
+# each get more done. Past about four at once, most of chapter 8 waits on its inputs anyway.
+MAX_JOBS = 4
+
+
+def default_jobs():
+    return max(1, min(os.cpu_count() or 1, MAX_JOBS))
+
+
+def threads_per_job(args):
+    return args.threads or max(1, (os.cpu_count() or 1) // args.jobs)
+
+
+def thread_env(threads):
+    """The environment that gives a script `threads` threads: PyTorch and NumPy's BLAS read
+    OMP_NUM_THREADS (and MKL's) as they start, TensorFlow its two TF_NUM_* variables."""
+    n = str(threads)
+    return {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n}
 
 
 def command(run, args):
@@ -91,30 +128,110 @@ def preflight(runs, args):
             cli.fail(str(err))
 
 
-def run_one(run, args):
-    """Run one script, echoing its printout; save stdout and stderr in its log. Returns a Result."""
+# --- continuing after an interruption ------------------------------------------------------------
+# Beside each log, <name>.json records the command, whether the script is running or how it ended,
+# and the size and time of each file it wrote. A script is reused only if it ended normally with the
+# same command and every file it wrote is still the one it wrote (files are written whole, atomically,
+# so a changed size or time means another run replaced it, or something cut it short).
+
+def record_path(out, name):
+    return Path(out) / "logs" / f"{name}.json"
+
+
+def outputs(run, text, args):
+    """The files a finished script wrote: the figures and tables it announced, and its saved weights."""
+    announced = [Path(p) for p in re.findall(r"^(?:Figure|Table): (.+)$", text, re.M)]
+    saved = [args.out / f.format(dataset=args.dataset or "mnist") for f in run.saves]
+    return [p for p in announced + saved if p.exists()]
+
+
+def stamp(path):
+    info = os.stat(path)
+    return [info.st_size, info.st_mtime_ns]
+
+
+def write_record(run, args, argv, status, seconds=0.0, files=()):
+    record = {"command": argv[1:], "status": status, "seconds": round(seconds, 1),
+              "files": {os.fspath(p): stamp(p) for p in files}}
+    with atomic_path(record_path(args.out, run.name)) as tmp:
+        tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def read_record(run, args):
+    try:
+        return json.loads(record_path(args.out, run.name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def reusable(run, args, argv, rerun=()):
+    """(a Result for a finished script that can stand, or None; why not). `rerun`: the names of the
+    scripts run again this time, whose outputs a script that needs them must not predate."""
+    record = read_record(run, args)
+    log = args.out / "logs" / f"{run.name}.log"
+    if args.fresh or record is None:
+        return None, "--fresh" if args.fresh else "no record of an earlier run"
+    if record["command"] != argv[1:]:
+        return None, "made with other flags"
+    if record["status"] != "ok":
+        return None, f"it ended {record['status']} last time"
+    changed = [f for f, was in record["files"].items() if not os.path.exists(f) or stamp(f) != was]
+    if changed or not log.exists():
+        return None, f"{changed[0] if changed else log} is missing or was changed since"
+    if any(name in rerun for name in run.needs):
+        return None, "a script it needs was run again"
+    text = log.read_text(encoding="utf-8").split("\n", 1)[1].split("\n--- stderr ---\n")[0]
+    return Result("reused", record["seconds"], text, ""), None
+
+
+def resumable(run, args, argv):
+    """True when this script was interrupted last time, with the same command, after saving an
+    epoch: it goes on from there with its own --resume."""
+    record = read_record(run, args)
+    return bool(run.resumes and not args.fresh and record and record["status"] == "interrupted"
+                and record["command"] == argv[1:] and (args.out / run.saves[0]).exists())
+
+
+# --- running scripts ---------------------------------------------------------------------------------
+def run_one(run, args, threads=None, live=True, progress=None, started=None):
+    """Run one script and save its stdout and stderr in its log; returns a Result. `live`: echo its
+    printout as it comes (one script at a time); otherwise it is printed whole when it ends, and
+    each progress line on its stderr goes to `progress(name, line)`. `started(proc)` is given the
+    process, so that an interrupt can be passed on to it."""
     argv = command(run, args)
     shown = shlex.join(["python", *argv[1:]])
-    print(f"\n=== {run.name} ({run.section}): {shown}", flush=True)
-    if script_device(run, args)[1]:
-        print(f"Note: {script_device(run, args)[1]}", flush=True)
+    resume = resumable(run, args, argv)
+    header = f"\n=== {run.name} ({run.section}): {shown}" + (" (continued: --resume)" if resume else "")
+    note = f"Note: {script_device(run, args)[1]}\n" if script_device(run, args)[1] else ""
+    if live:
+        print(header + "\n" + note, end="", flush=True)
+    write_record(run, args, argv, "running")
     start = time.perf_counter()
     lines, errors = [], []
 
-    def echo_stderr(stream):
+    def read_stderr(stream):
         for line in stream:
-            print(line, end="", file=sys.stderr, flush=True)
+            if live:
+                print(line, end="", file=sys.stderr, flush=True)
+            elif progress and line.startswith(f"{run.name} ") and " steps (" in line:
+                progress(run.name, line.strip())
+                continue
             errors.append(line)
 
     # The scripts write UTF-8 into the pipes whatever the console's code page; echoing it here is
     # what safe_streams makes safe on a console that cannot show every character.
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    with subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                          errors="replace", bufsize=1, env=env) as proc:
-        reader = threading.Thread(target=echo_stderr, args=(proc.stderr,))
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(thread_env(threads) if threads else {})}
+    # A process group of its own (POSIX): a Ctrl-C reaches only reproduce.py, which passes it on once.
+    with subprocess.Popen(argv + (["--resume"] if resume else []), cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, encoding="utf-8", errors="replace", bufsize=1,
+                          env=env, start_new_session=os.name == "posix") as proc:
+        if started:
+            started(proc)
+        reader = threading.Thread(target=read_stderr, args=(proc.stderr,))
         reader.start()
         for line in proc.stdout:
-            print(line, end="", flush=True)
+            if live:
+                print(line, end="", flush=True)
             lines.append(line)
         reader.join()
     seconds = time.perf_counter() - start
@@ -123,7 +240,91 @@ def run_one(run, args):
     with atomic_path(args.out / "logs" / f"{run.name}.log") as tmp:
         tmp.write_text(f"$ {shown}\n{text}" + (f"\n--- stderr ---\n{stderr}" if stderr else ""), encoding="utf-8")
     last_error = stderr.strip().splitlines()[-1] if stderr.strip() else ""
-    return Result("ok" if proc.returncode == 0 else f"failed ({proc.returncode})", seconds, text, last_error)
+    status = "ok" if proc.returncode == 0 else "interrupted" if proc.returncode in (130, -2) else \
+        f"failed ({proc.returncode})"
+    write_record(run, args, argv, status.split(" ")[0], seconds, outputs(run, text, args) if status == "ok" else ())
+    if not live:
+        print(header + "\n" + note + text, end="", flush=True)
+        print(stderr, end="", file=sys.stderr, flush=True)
+    return Result(status, seconds, text, last_error)
+
+
+def ready(pending, ended, selected):
+    """The pending runs whose inputs are made: each run it needs, among those selected, has ended."""
+    return [run for run in pending if all(name in ended for name in run.needs if name in selected)]
+
+
+class Progress:
+    """One line on stderr with each running script's latest progress: redrawn in place on a
+    terminal, written out every 30 s elsewhere (a log, a notebook cell)."""
+
+    def __init__(self):
+        self.latest, self.lock, self.tty, self.shown = {}, threading.Lock(), sys.stderr.isatty(), 0.0
+
+    def __call__(self, name, line):
+        with self.lock:
+            self.latest[name] = line
+            if self.tty or time.monotonic() - self.shown >= 30:
+                self.shown = time.monotonic()
+                text = " | ".join(self.latest.values())
+                sys.stderr.write("\r\033[K" + text[:150] if self.tty else text + "\n")
+                sys.stderr.flush()
+
+    def clear(self, name):
+        with self.lock:
+            self.latest.pop(name, None)
+            if self.tty:
+                sys.stderr.write("\r\033[K")
+
+
+def run_all(runs, args):
+    """Every run, in the table's order where there is a choice, up to --jobs at once, each starting
+    once the runs it needs have ended; reused where it can be. Returns {name: Result}."""
+    selected, results, rerun = {r.name for r in runs}, {}, set()
+    pending, running, finished = list(runs), {}, queue.Queue()
+    live, threads, progress = args.jobs == 1, threads_per_job(args), Progress()
+    no_tensorflow = frameworks.tensorflow_missing()
+
+    def work(run):
+        try:
+            finished.put((run, run_one(run, args, threads, live, progress, lambda p: running.__setitem__(run.name, p))))
+        except BaseException as err:  # noqa: BLE001  (reported like a failed script, never lost in a thread)
+            finished.put((run, Result(f"failed ({type(err).__name__})", 0.0, "", str(err))))
+
+    try:
+        while pending or running:
+            for run in ready(pending, results, selected):
+                if len(running) >= args.jobs:
+                    break
+                pending.remove(run)
+                argv = command(run, args)
+                result, why = reusable(run, args, argv, rerun)
+                if result:
+                    print(f"\n=== {run.name} ({run.section}): reused, as the last run with these flags left it", flush=True)
+                    results[run.name] = result
+                elif run.tensorflow and no_tensorflow:  # expected where TensorFlow has no wheel: not a failure
+                    print(f"\n=== {run.name} ({run.section}): skipped: {no_tensorflow}", flush=True)
+                    results[run.name] = Result("skipped", 0.0, "", no_tensorflow)
+                else:
+                    rerun.add(run.name)
+                    running[run.name] = None  # its process, once started
+                    threading.Thread(target=work, args=(run,), daemon=True).start()
+            if running:
+                run, result = finished.get()
+                running.pop(run.name, None)
+                progress.clear(run.name)
+                results[run.name] = result
+    except KeyboardInterrupt:
+        for proc in list(running.values()):  # each saves its last whole epoch and ends
+            if proc and os.name == "posix":
+                proc.send_signal(signal.SIGINT)
+        while running:
+            run, result = finished.get()
+            running.pop(run.name, None)
+            results[run.name] = result
+        print("\nInterrupted. Run the same command again to continue: finished scripts are reused, an "
+              "interrupted one goes on from its last saved epoch.", file=sys.stderr, flush=True)
+    return results
 
 
 def main(argv=None):
@@ -135,23 +336,21 @@ def main(argv=None):
     args.argv = sys.argv[1:] if argv is None else list(argv)
     runs = [r for r in RUNS if args.chapter == "all" or r.script.startswith(f"ch0{args.chapter}")]
     preflight(runs, args)
-    no_tensorflow = frameworks.tensorflow_missing()
-    results = []
-    for run in runs:
-        if run.tensorflow and no_tensorflow:  # expected where TensorFlow has no wheel: not a failure
-            print(f"\n=== {run.name} ({run.section}): skipped: {no_tensorflow}", flush=True)
-            results.append((run, Result("skipped", 0.0, "", no_tensorflow)))
-        else:
-            results.append((run, run_one(run, args)))
+    start = time.perf_counter()
+    done = run_all(runs, args)
+    results = [(run, done[run.name]) for run in runs if run.name in done]
     gallery.build(args.out, shlex.join(["python", "reproduce.py", *args.argv]))  # README.md and index.html
-    print(f"\nSummary ({'quick' if args.quick else 'book settings'}); logs in {args.out / 'logs'}, "
-          f"gallery {args.out / 'README.md'}")
+    minutes, seconds = divmod(round(time.perf_counter() - start), 60)
+    print(f"\nSummary ({'quick' if args.quick else 'book settings'}; {minutes} min {seconds} s, --jobs {args.jobs} "
+          f"of {threads_per_job(args)} thread(s)); logs in {args.out / 'logs'}, gallery {args.out / 'README.md'}")
     print(f"{'script':<16} {'section':<12} {'status':<12} {'time':>7}  key numbers (or why not)")
     for run, result in results:
         keys = [found[-1] for found in (re.findall(p, result.text, re.M) for p in run.keys) if found]
-        shown = " | ".join(keys) if result.status == "ok" else result.reason
+        shown = " | ".join(keys) if result.status in ("ok", "reused") else result.reason
         print(f"{run.name:<16} {run.section:<12} {result.status:<12} {result.seconds:6.1f}s  {shown}")
-    return 0 if all(result.status in ("ok", "skipped") for _, result in results) else 1
+    if len(results) < len(runs) or any(result.status == "interrupted" for _, result in results):
+        return 130
+    return 0 if all(result.status in ("ok", "reused", "skipped") for _, result in results) else 1
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ class Section(NamedTuple):
     tensorflow: bool = False  # needs TensorFlow itself (not only Keras)
     keras: bool = False  # Keras, on TensorFlow unless KERAS_BACKEND says otherwise
     epoch_grids: tuple = ()  # Figures whose file has {e}, one per epoch: one slider each in figures/index.html
+    needs: tuple = ()  # the runs (by name) whose saved outputs this one reads: reproduce.py runs those first
+    saves: tuple = ()  # files it writes besides its figures, relative to --out ({dataset} filled in)
+    resumes: bool = False  # takes --resume; its first `saves` file is the checkpoint it goes on from
 
 
 BOOK = [
@@ -78,7 +81,7 @@ BOOK = [
                             "The 2-D VAE of Fig 8-8: new images from z ~ N(0, I)", "图8-5 AVE新图片"),
                      Figure("vae_loss_curves_z2.png", "-",
                             "The 2-D VAE: reconstruction and KL terms per image during training")),
-            keys=(r"^Per-image loss.*",), uses_data=True),
+            keys=(r"^Per-image loss.*",), uses_data=True, saves=("weights/vae_z2.pt",), resumes=True),
     Section("autoencoder", "ch08_generative/autoencoder.py", "8.1.1", "8.1.1 自编码器", "8.1.1 Autoencoders",
             (), ("--epochs", "2"),
             figures=(Figure("ae_vs_vae_codes.png", "after Fig 8-1",
@@ -87,7 +90,8 @@ BOOK = [
                             "Both decoders given z ~ N(0, I): only the VAE's makes images", "图8-1 自编码器架构图"),
                      Figure("ae_vs_vae_interpolation.png", "after Fig 8-1",
                             "A straight walk between two test images' codes, decoded", "图8-1 自编码器架构图")),
-            keys=(r"^Reconstruction loss .*", r"^Share of N.*"), uses_data=True),
+            keys=(r"^Reconstruction loss .*", r"^Share of N.*"), uses_data=True, needs=("vae_z2",),
+            saves=("weights/autoencoder.pt",), resumes=True),
     Section("vae", "ch08_generative/vae.py", "8.1", "8.1 用变分自编码器生成图像", "8.1 A variational autoencoder",
             (), ("--epochs", "2"),
             figures=(Figure("fig8-4_vae_reconstruction.png", "Fig 8-4",
@@ -95,7 +99,7 @@ BOOK = [
                      Figure("fig8-5_vae_samples.png", "Fig 8-5", "VAE: new images decoded from z ~ N(0, I)",
                             "图8-5 AVE新图片"),
                      Figure("vae_loss_curves.png", "-", "VAE: reconstruction and KL terms per image during training")),
-            keys=(r"^Per-image loss.*", r"^Book check: .*"), uses_data=True),
+            keys=(r"^Per-image loss.*", r"^Book check: .*"), uses_data=True, saves=("weights/vae_z20.pt",), resumes=True),
     Section("gan", "ch08_generative/gan.py", "8.2-8.3", "8.2 GAN简介 · 8.3 用GAN生成图像",
             "8.2 GANs · 8.3 Images from a GAN", (), ("--epochs", "2"),
             figures=(Figure("fig8-7_gan_samples.png", "Fig 8-7",
@@ -103,13 +107,14 @@ BOOK = [
                      Figure("gan_training_curves.png", "-", "GAN: d_loss, g_loss, D(x) and D(G(z)) during training")),
             keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*", r"^Book check: .*"), uses_data=True,
             epoch_grids=(Figure("gan_samples/fixed_noise-{e}.png", "after Fig 8-7",
-                                "GAN: one fixed batch of noise after each epoch", "图8-7 GAN的新图片"),)),
+                                "GAN: one fixed batch of noise after each epoch", "图8-7 GAN的新图片"),),
+            saves=("weights/gan.pt", "weights/G.ckpt", "weights/D.ckpt"), resumes=True),
     Section("vae_vs_gan", "ch08_generative/vae_vs_gan.py", "8.4", "8.4 VAE与GAN的异同", "8.4 VAE and GAN compared",
             (), ("--epochs", "2", "--quick-epochs", "1"),
             figures=(Figure("fig8-8_vae_manifold.png", "Fig 8-8",
                             "The data manifold learned by a VAE with a 2-D latent space", "图8-8 AVE得到的数据流形分布图"),
                      Figure("vae_vs_gan_samples.png", "8.4", "VAE samples next to GAN samples")),
-            keys=(r"^Loaded .*", r"^No saved .*"), uses_data=True),
+            keys=(r"^Loaded .*", r"^No saved .*"), uses_data=True, needs=("vae_z2", "vae", "gan")),
     Section("cgan", "ch08_generative/cgan.py", "8.5", "8.5 CGAN、DCGAN简介", "8.5 CGAN and DCGAN",
             ("--digit", "8"), ("--epochs", "2", "--digit", "8"),
             figures=(Figure("fig8-9_cgan_architecture.png", "Fig 8-9", "CGAN: the label y conditions both G(z|y) "
@@ -121,7 +126,7 @@ BOOK = [
                      Figure("cgan_training_curves.png", "-",
                             "CGAN: losses, scores, and the listing's printed 'D(G(z))' quantity")),
             keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*", r"^The listing's .*", r"^Book check: .*"),
-            uses_data=True),
+            uses_data=True, saves=("weights/cgan.pt", "weights/cgan_G.ckpt", "weights/cgan_D.ckpt"), resumes=True),
     Section("dcgan", "ch08_generative/dcgan.py", "8.5", "8.5 CGAN、DCGAN简介", "8.5 CGAN and DCGAN", (),
             ("--epochs", "1"),
             figures=(Figure("gan_vs_dcgan_samples.png", "8.5",
@@ -129,14 +134,16 @@ BOOK = [
                      Figure("dcgan_training_curves.png", "-", "DCGAN: d_loss, g_loss, D(x) and D(G(z)) during training")),
             keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*",), uses_data=True,
             epoch_grids=(Figure("dcgan_samples/fixed_noise-{e}.png", "8.5",
-                                "DCGAN: one fixed batch of noise after each epoch"),)),
+                                "DCGAN: one fixed batch of noise after each epoch"),), needs=("gan",),
+            saves=("weights/dcgan.pt", "weights/dcgan_G.ckpt", "weights/dcgan_D.ckpt"), resumes=True),
     # Last: it measures every generator the runs above saved, 8.5's too.
     Section("evaluate", "ch08_generative/evaluate.py", "8.4-8.5", "8.4 VAE与GAN的异同(量化)",
             "8.4 in numbers, over 8.1-8.5", (), ("--classifier-epochs", "1", "--samples", "2000"),
             figures=(Figure("generators_measured.png", "after Fig 8-8",
                             "8.4 measured: every saved generator against the test set", "图8-8 AVE得到的数据流形分布图"),),
             keys=(r"^Classifier test accuracy: .*", r"^8\.4 'GAN.*", r"^8\.4 'the VAE.*", r"^CGAN conditioning.*"),
-            uses_data=True),
+            uses_data=True, needs=("autoencoder", "vae", "gan", "cgan", "dcgan"),
+            saves=("weights/classifier_{dataset}.pt",)),
 ]
 
 SCRIPTS = list(dict.fromkeys(section.script for section in BOOK))  # in book order, each once

@@ -1,0 +1,201 @@
+"""reproduce.py as the main job: the order the book's table allows, the cores shared out among the
+scripts run side by side, finished scripts reused after an interruption (and refused when they
+should not be), an interrupted training script continued from its last saved epoch."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import reproduce
+from conftest import ROOT, needs_data
+from dlbook import sections
+
+
+def runs(*names):
+    return [r for r in reproduce.RUNS if r.name in names]
+
+
+def test_the_table_says_what_each_script_needs_and_needs_only_earlier_ones():
+    names = [run.name for run in sections.BOOK]
+    for i, run in enumerate(sections.BOOK):
+        assert all(name in names[:i] for name in run.needs), run.name
+    first = reproduce.ready(sections.BOOK, {}, set(names))
+    assert [r.name for r in first] == [r.name for r in sections.BOOK if not r.needs]
+    assert {"gan", "cgan", "vae", "vae_z2", "perceptron"} <= {r.name for r in first}
+    assert not {"autoencoder", "vae_vs_gan", "dcgan", "evaluate"} & {r.name for r in first}
+    # a need outside the chosen runs does not hold a run back
+    assert runs("autoencoder") == reproduce.ready(runs("autoencoder"), {}, {"autoencoder"})
+
+
+def fake_run_one(log, seconds=0.05):
+    """A run_one that records when each run starts and ends, instead of running it."""
+    def run_one(run, args, threads=None, live=True, progress=None, started=None):
+        log.append(("start", run.name, threads))
+        time.sleep(seconds)
+        log.append(("end", run.name, threads))
+        return reproduce.Result("ok", seconds, "", "")
+    return run_one
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_runs_start_once_their_needs_ended_at_most_jobs_at_once(jobs, tmp_path, monkeypatch):
+    events = []
+    monkeypatch.setattr(reproduce, "run_one", fake_run_one(events))
+    monkeypatch.setattr(reproduce.frameworks, "tensorflow_missing", lambda: None)
+    args = reproduce.parse_args(["--out", str(tmp_path), "--jobs", str(jobs), "--threads", "1"])
+    results = reproduce.run_all(sections.BOOK, args)
+    needs = {r.name: r.needs for r in sections.BOOK}
+    assert set(results) == {r.name for r in sections.BOOK}
+    ended, running, most = set(), set(), 0
+    for event, name, _ in events:
+        if event == "start":
+            assert all(need in ended for need in needs[name]), name
+            running.add(name)
+            most = max(most, len(running))
+        else:
+            running.discard(name)
+            ended.add(name)
+    assert most == jobs
+    starts = [name for event, name, _ in events if event == "start"]
+    if jobs == 1:  # one at a time: the book's order
+        assert starts == [r.name for r in sections.BOOK]
+
+
+def test_the_cores_are_shared_out_among_the_jobs(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    args = reproduce.parse_args([])
+    assert (args.jobs, reproduce.threads_per_job(args)) == (2, 1)  # this machine: two scripts, a thread each
+    monkeypatch.setattr(os, "cpu_count", lambda: 16)
+    args = reproduce.parse_args([])
+    assert (args.jobs, reproduce.threads_per_job(args)) == (4, 4)
+    assert reproduce.threads_per_job(reproduce.parse_args(["--jobs", "1"])) == 16
+    assert reproduce.threads_per_job(reproduce.parse_args(["--jobs", "3", "--threads", "2"])) == 2
+    assert reproduce.thread_env(3)["OMP_NUM_THREADS"] == "3" and reproduce.thread_env(3)["TF_NUM_INTRAOP_THREADS"] == "3"
+
+
+def test_a_script_gets_its_share_of_the_threads(tmp_path):
+    script = tmp_path / "threads.py"
+    script.write_text("import torch\nprint(f'threads: {torch.get_num_threads()}')\n", encoding="utf-8")
+    run = sections.Section("threads", str(script), "0", "", "", seeded=False)
+    args = reproduce.parse_args(["--out", str(tmp_path / "out"), "--jobs", "2", "--threads", "1"])
+    result = reproduce.run_one(run, args, threads=1, live=False)
+    assert result.status == "ok" and "threads: 1" in result.text  # PyTorch alone takes every core (up to 2 here)
+
+
+def summary(out):
+    return {m[0]: m[1] for m in re.findall(r"^(\w+) +[\d.-]+ +(\w+)", out, re.M)}
+
+
+def test_finished_scripts_are_reused_unless_something_changed(tmp_path, capsys):
+    """Reused: the same flags and every output as written. Run again: other flags, a changed or
+    missing output, a failed script, --fresh; and a script whose input was made again."""
+    out = tmp_path / "figures"
+    base = ["--chapter", "6", "--quick", "--jobs", "1", "--out", str(out)]
+    table = runs("perceptron", "backprop_manual")
+    reproduce.RUNS, saved = table, reproduce.RUNS
+    try:
+        assert reproduce.main(base) == 0
+        assert summary(capsys.readouterr().out) == {"perceptron": "ok", "backprop_manual": "ok"}
+        assert reproduce.main(base) == 0
+        text = capsys.readouterr().out
+        assert summary(text) == {"perceptron": "reused", "backprop_manual": "reused"}
+        assert re.search(r"^perceptron +6\.4\.1-6\.4\.3 +reused .*output = Hw \+ b = \[0, 1, 1, 0\]", text, re.M)
+        assert (out / "logs" / "perceptron.log").read_text(encoding="utf-8").startswith("$ python ch06")
+
+        assert summary((reproduce.main(base + ["--seed", "1"]), capsys.readouterr().out)[1])["perceptron"] == "ok"
+        assert summary((reproduce.main(base + ["--seed", "1"]), capsys.readouterr().out)[1])["perceptron"] == "reused"
+
+        figure = out / "fig6-28_relu.png"
+        figure.write_bytes(figure.read_bytes()[:100])  # cut short, as by a crash in another program
+        assert summary((reproduce.main(base + ["--seed", "1"]), capsys.readouterr().out)[1]) == \
+            {"perceptron": "ok", "backprop_manual": "reused"}
+        (out / "backprop_error.png").unlink()
+        assert summary((reproduce.main(base + ["--seed", "1"]), capsys.readouterr().out)[1]) == \
+            {"perceptron": "reused", "backprop_manual": "ok"}
+        assert summary((reproduce.main(base + ["--seed", "1", "--fresh"]), capsys.readouterr().out)[1]) == \
+            {"perceptron": "ok", "backprop_manual": "ok"}
+
+        broken = table[0]._replace(name="broken", quick=("--max-epochs", "0"))
+        after = table[1]._replace(needs=("broken",))
+        reproduce.RUNS = [broken, after]
+        for _ in range(2):  # a failed script is never taken as done, nor is what depends on it
+            assert reproduce.main(base) == 1
+            assert summary(capsys.readouterr().out) == {"broken": "failed", "backprop_manual": "ok"}
+    finally:
+        reproduce.RUNS = saved
+
+
+def book_lines(text):
+    return [line for line in text.splitlines() if line.startswith(("Epoch", "Book check:"))]
+
+
+DRIVER = """import sys
+import reproduce
+gan, = [r for r in reproduce.RUNS if r.name == "gan"]
+# 3 short epochs: 240 steps each (batch 250), one printed line each
+reproduce.RUNS = [r for r in reproduce.RUNS if r.name == "perceptron"] + [
+    gan._replace(quick=("--epochs", "3", "--batch-size", "250"))]
+sys.exit(reproduce.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+@needs_data("mnist")
+def test_an_interrupted_main_job_goes_on_where_it_stopped(tmp_path):
+    """SIGINT in the middle of gan.py, then the same command: perceptron.py is reused, gan.py goes on
+    from its last saved epoch, and prints (and judges) what an uninterrupted run prints."""
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    def main_job(out, *flags):
+        cmd = [sys.executable, str(driver), "--quick", "--jobs", "2", "--threads", "1", "--out", str(out), *flags]
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, encoding="utf-8")
+
+    out = tmp_path / "figures"
+    proc = main_job(out)
+    checkpoint = out / "weights" / "gan.pt"
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert checkpoint.exists(), proc.communicate()[0]
+    proc.send_signal(signal.SIGINT)
+    first = proc.communicate(timeout=120)[0]
+    assert proc.returncode == 130, first
+    assert re.search(r"^gan +\S+ +interrupted", first, re.M) and "interrupted; epoch" in first
+
+    again = main_job(out)
+    second = again.communicate(timeout=300)[0]
+    assert again.returncode == 0, second
+    assert summary(second) == {"perceptron": "reused", "gan": "ok"}
+    log = (out / "logs" / "gan.log").read_text(encoding="utf-8")
+    assert log.startswith("$ python ch08_generative/gan.py --epochs 3") and "Resuming after epoch " in log
+
+    whole = main_job(tmp_path / "whole")
+    uninterrupted = whole.communicate(timeout=300)[0]
+    assert whole.returncode == 0
+    assert len(book_lines(log)) == 4  # three epochs' lines and the verdict
+    assert book_lines(log) == book_lines((tmp_path / "whole" / "logs" / "gan.log").read_text(encoding="utf-8"))
+    assert "Gallery:" in uninterrupted and (out / "index.html").exists()
+
+
+@pytest.mark.slow
+@needs_data("mnist")
+def test_side_by_side_prints_the_numbers_of_one_at_a_time(tmp_path):
+    """The same seeds and the same threads per script: --jobs 2 and --jobs 1 print the same lines."""
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER.replace('"--epochs", "3"', '"--epochs", "1"'), encoding="utf-8")
+    logs = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        subprocess.run([sys.executable, str(driver), "--quick", "--jobs", str(jobs), "--threads", "1", "--out", str(out)],
+                       cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, capture_output=True, timeout=300)
+        logs[jobs] = {name: (out / "logs" / f"{name}.log").read_text(encoding="utf-8") for name in ("perceptron", "gan")}
+    assert logs[1] == logs[2] or all(
+        logs[1][n].replace(str(tmp_path / "jobs1"), "") == logs[2][n].replace(str(tmp_path / "jobs2"), "") for n in logs[1])
+    assert len(book_lines(logs[1]["gan"])) == 2
