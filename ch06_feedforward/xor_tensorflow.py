@@ -263,7 +263,7 @@ def main(argv=None):
         con.print(f"X: {X!r}")
         con.print(f"pred: {pred!r}")
         # Does this run match the book? The printed losses against the book's, with one verdict line.
-        compare.report("xor", con.lines)
+        compare.report("xor", con.lines, out=args.out)
     save_figure(plot_loss(history, args.lr, args.seed), args.out, "xor_loss.png")
 
 

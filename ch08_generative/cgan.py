@@ -245,7 +245,7 @@ def main(argv=None):
         train(args, generator, discriminator, criterion, d_optimizer, g_optimizer, data_loader, run)
         history = run.losses()
         print(listing_quantity_line(history, len(data_loader)))
-        compare.report("cgan", run.lines, args.dataset, args.epochs)
+        compare.report("cgan", run.lines, args.dataset, args.epochs, args.out)
     generator.eval()
     architecture_figure(generator, discriminator, args.out)
     class_grid(generator, fixed_z, data.DATASETS[args.dataset]["class_names"], args.out)

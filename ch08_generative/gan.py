@@ -220,7 +220,7 @@ def main(argv=None):
                       fixed_noise=fixed_noise) as run:
         train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run)
         # Does this run match the book? The printed lines against the book's, with one verdict line.
-        compare.report("gan", run.lines, args.dataset, args.epochs)
+        compare.report("gan", run.lines, args.dataset, args.epochs, args.out)
     history = run.losses()
     samples_figure(G, fixed_noise, args.out)
     training_curves(history, len(data_loader), args.out)

@@ -211,7 +211,7 @@ def main(argv=None):
               f"(reconst {test_nats[0]:.1f} + KL {test_nats[1]:.1f})")
         # Does this run match the book? The printed lines against the book's, with one verdict line.
         if args.z_dim == z_dim:
-            compare.report("vae", run.lines, args.dataset, args.epochs)
+            compare.report("vae", run.lines, args.dataset, args.epochs, args.out)
         else:
             print(f"Book check: the book's VAE has a {z_dim}-D latent space; with --z-dim {args.z_dim} "
                   f"its numbers do not apply (no verdict)")

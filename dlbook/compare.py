@@ -229,7 +229,8 @@ def overlay_figure(kind, records, out, name=None):
     from .figures import plt, save_figure
 
     metrics = book.METRICS[kind]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), squeeze=False)
+    # constrained layout keeps the figure's title clear of the panels' titles
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.6), squeeze=False, layout="constrained")
     for runs, label, style in ((book.book_run(kind), "book", dict(color="gray", lw=1.5)),
                                (records, "this run", dict(color="C1", lw=1))):
         x = _position(kind, runs)
@@ -253,11 +254,15 @@ def _position(kind, records):
     return [r[0] - first + r[1] / steps for r in records]
 
 
-def report(kind, lines, dataset="mnist", planned=None):
-    """What a script prints at the end of its run, from the lines it printed: the table and the verdict."""
-    table, verdict = judge(kind, book.parse(kind, "\n".join(lines))[0], dataset, planned)
+def report(kind, lines, dataset="mnist", planned=None, out=None):
+    """What a script prints at the end of its run, from the lines it printed: the table and the
+    verdict; with `out`, also the figure of its curves over the book's (book_check_<kind>.png)."""
+    records = book.parse(kind, "\n".join(lines))[0]
+    table, verdict = judge(kind, records, dataset, planned)
     for line in table + [verdict]:
         print(line)
+    if out is not None and records:
+        overlay_figure(kind, records, out)
     return verdict
 
 
