@@ -454,9 +454,10 @@ LIVE_PLACES = {"vae_vs_gan": [("pad", "fig8-8_vae_manifold.png"), ("path", "vae_
 
 def section_html(entry, specs, missing, unevenness, out):
     s = entry.section
-    parts = [f'<section id="s-{s.name}"><h2>{esc(s.title_zh)} · {esc(s.title_en)}</h2>',
-             f'<div class="cmd">{esc(Path(s.script).name)}: <code>{esc(entry.command)}</code>'
-             + ("" if entry.logged else " (no log in logs/: the book's settings)") + "</div>"]
+    parts = [f'<section id="s-{s.name}"><h2>{esc(s.title_zh)} · {esc(s.title_en)}</h2>']
+    if entry.logged or entry.figures or s.name in LIVE_PLACES:
+        parts.append(f'<div class="cmd">{esc(Path(s.script).name)}: <code>{esc(entry.command)}</code>'
+                     + ("" if entry.logged else " (no log in logs/: the book's settings)") + "</div>")
     if entry.verdicts or entry.checks:
         cards = "".join(f'<div class="verdict {"within" if " within " in v else "outside" if " outside " in v else ""}">'
                         f"{esc(v)}</div>" for v in entry.verdicts)
@@ -494,8 +495,8 @@ def script_json(data):
 
 def page(entries, specs, missing, written_by, out):
     unevenness = measured_unevenness(entries)
-    toc = "".join(f'<li><a href="#s-{e.section.name}">{esc(e.section.title_en)}</a> · {esc(e.section.title_zh)}</li>'
-                  for e in entries)
+    toc = "".join(f'<li><a href="#s-{e.section.name}">{esc(e.section.title_en)}</a> · {esc(e.section.title_zh)} '
+                  f'<span class="note">({esc(Path(e.section.script).name)})</span></li>' for e in entries)
     body = "".join(section_html(e, specs, missing, unevenness, out) for e in entries)
     return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
