@@ -1,4 +1,6 @@
-"""benchmarks/bench_ch08.py: an untimed warm-up epoch, and the device synchronised around each timing."""
+"""benchmarks/bench_ch08.py: an untimed warm-up epoch, and the device synchronised around each timing;
+benchmarks/step_rates.py: what it counts."""
+import pytest
 import torch
 
 import bench_ch08
@@ -30,3 +32,21 @@ def test_each_side_gets_an_untimed_warm_up_epoch(monkeypatch, capsys):
     rows = bench_ch08.main(["--device", "cpu", "--epochs", "2", "--models", "vae"])
     assert runs == {"book": 3, "ours": 3}
     assert rows == [("vae", 1.0, 2.0)]  # medians of the timed epochs only
+
+
+@pytest.mark.slow
+def test_step_rates_counts_the_gan_steps_matrix_flops(synthetic_idx, capsys):
+    """benchmarks/step_rates.py: one GAN step's matrix products, counted from the layer sizes by
+    hand: D's step runs D on real and (detached) fake images and G once forward, then back through
+    both D passes (weights, and inputs below the first layer); G's step runs G and D forward, then
+    back through all of D (its weights too, and its input, to reach G) and through G."""
+    import step_rates
+
+    root = synthetic_idx("mnist", n_train=200, n_test=10)
+    rows = step_rates.main(["--data-dir", str(root), "--models", "gan", "--steps", "2"])
+    d = 784 * 256 + 256 * 256 + 256 * 1
+    g = 64 * 256 + 256 * 256 + 256 * 784
+    d_inner, g_inner = 256 * 256 + 256 * 1, 256 * 256 + 256 * 784  # layers whose input gradient is needed
+    macs_per_image = (2 * d + g) + 2 * (d + d_inner) + (g + d) + (2 * d + g + g_inner)
+    assert {row[3] for row in rows} == {2 * 100 * macs_per_image / 1e6}  # MFLOP per step of 100 images
+    assert all(row[2] > 0 and row[5] > 0 for row in rows)
