@@ -53,7 +53,7 @@ def parse_args(argv=None):
     parser.add_argument("--device", type=cli.device_name, help="passed to every script")
     parser.add_argument("--seed", type=int, help="passed to every script that draws random numbers "
                         "(default: each script's own)")
-    parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], help="for the scripts that load data")
+    parser.add_argument("--dataset", choices=list(data.DATASETS), help="for the scripts that load data")
     parser.add_argument("--data-dir", type=Path, help="for the scripts that load data")
     parser.add_argument("--out", type=Path, default=FIGURES_DIR, help="figures, logs and gallery (default figures/)")
     parser.add_argument("--jobs", type=cli.positive_int, default=default_jobs(),

@@ -8,9 +8,9 @@ there is reused, so `python reproduce.py`'s logs (figures/logs/) can stand in fo
 --no-run takes only the logs that exist; the JSON names the command behind each log), and, with --xor, xor_tensorflow.py's 100-seed sweep. It writes one entry per
 data set into dlbook/book_runs/seed_spread.json, keeping the other's: for each epoch, the spread
 (max - min over seeds) of each printed quantity's epoch mean, relative to its mean, with the
-command and the logs that made it. For MNIST the entry also keeps each run's means over
-compare.WINDOW epochs, which the book check sets beside the book's printed run; for
-Fashion-MNIST, which the book never ran, it keeps the lowest and highest printed value
+command and the logs that made it. For MNIST the entry also keeps each run's means over the
+check's window of epochs (compare.check(kind).window), which the book check sets beside the book's
+printed run; for Fashion-MNIST, which the book never ran, it keeps the lowest and highest printed value
 of each quantity at each epoch over all seeds, as this project's own reference.
 """
 import argparse
@@ -21,7 +21,7 @@ import sys
 
 import numpy as np
 
-from dlbook import book, compare
+from dlbook import book, compare, data
 from chapter_scripts import load_script
 from dlbook.paths import REPO_ROOT as ROOT
 
@@ -71,7 +71,7 @@ def relative_spread(runs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--dataset", default="mnist", choices=["mnist", "fashion-mnist"])
+    parser.add_argument("--dataset", default="mnist", choices=list(data.DATASETS))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--vae-epochs", type=int, default=30)
     parser.add_argument("--gan-epochs", type=int, default=200)
@@ -98,7 +98,7 @@ def main():
                         "logs": [log.name for log in logs], "made_by": [made_by(log, kind, epochs, args.dataset)
                                                                      for log in logs],
                         "epochs": max(book.parse(kind, log.read_text(encoding="utf-8"))[1] for log in logs)}
-        if args.dataset == "mnist":  # beside the book's run, each run's means over compare.WINDOW epochs
+        if args.dataset == "mnist":  # beside the book's run, each run's means over the check's window
             result[kind]["window_means"] = [
                 {e: m.round(4).tolist() for e, m in compare.window_means(kind, parse(kind, log)).items()}
                 for log in logs]

@@ -20,7 +20,6 @@ PATTERNS = {
 PATTERNS["cgan"] = PATTERNS["gan"]  # 8.5 prints in the GAN's format
 METRICS = {"vae": ("Reconst Loss", "KL Div"), "gan": ("d_loss", "g_loss", "D(x)", "D(G(z))"), "xor": ("loss",),
            "cgan": ("d_loss", "g_loss", "D(x)", "D(G(z))")}
-BOOK_EPOCHS = {"vae": 30, "gan": 200, "xor": None, "cgan": 50}
 
 
 def parse(kind, text):

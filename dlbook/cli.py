@@ -5,6 +5,7 @@ import re
 import sys
 from pathlib import Path
 
+from .data import DATASETS
 from .paths import DATA_DIR, FIGURES_DIR
 
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
@@ -77,7 +78,7 @@ def make_parser(description, *, seed=0, dataset=False):
                         help="folder for figures and outputs (default: figures/ at the repo root)")
     parser.add_argument("--log", type=Path, help="also write the printed lines to this file")
     if dataset:
-        parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist",
+        parser.add_argument("--dataset", choices=list(DATASETS), default="mnist",
                             help="mnist (the book's) or fashion-mnist (same format, installable offline)")
         parser.add_argument("--data-dir", type=Path, default=DATA_DIR,
                             help="folder holding <dataset>/<IDX files> (default: data/ at the repo root)")

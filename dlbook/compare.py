@@ -7,8 +7,8 @@
 
 Prints a side-by-side table and one verdict line, and writes a figure overlaying the run's
 curves on the book's. On MNIST a run is judged by its mean over the last few printed epochs
-(WINDOW: one printed line is one batch, far too noisy to judge a GAN by): the range at each epoch
-spans the same means of the book's run and of this project's MNIST runs of other seeds
+(the window of its row's BookCheck in dlbook.sections: one printed line is one batch, far too noisy
+to judge a GAN by): the range at each epoch spans the same means of the book's run and of this project's MNIST runs of other seeds
 (benchmarks/seed_spread.py, dlbook/book_runs/seed_spread.json), widened by that span on each
 side. Fashion-MNIST, which the book never ran, is judged against the project's reference
 runs' printed lines, widened by their seed spread.
@@ -21,19 +21,23 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import book
+from . import book, data, sections
 from .paths import FIGURES_DIR
 
 SPREAD_FILE = book.RUNS_DIR / "seed_spread.json"
-SCRIPTS = {"vae": "vae.py", "gan": "gan.py", "xor": "xor_tensorflow.py", "cgan": "cgan.py"}
-UNIT = {"vae": "epoch", "gan": "epoch", "xor": "step", "cgan": "epoch"}
-ZERO_BASED = ("gan", "cgan")  # these print epochs from 0, as the book does
-# Epochs averaged for a verdict on MNIST: a tenth of the book's run (XOR: each printed step).
-WINDOW = {"vae": 3, "gan": 20, "cgan": 5, "xor": 1}
-# The CGAN listing's "D(G(z))" column is minus the mean pixel of the fakes, not a score: cgan.py
-# prints the discriminator's score of the fakes there, so the book's column is no range for it:
-# the verdict and the table leave that column out (cgan.py reports the listing's quantity apart).
-JUDGED = {"cgan": 3}
+KINDS = list(sections.CHECKS)  # each script's facts for the check: its row's BookCheck, check(kind)
+
+
+def check(kind):
+    return sections.CHECKS[kind].check
+
+
+def script_name(kind):
+    return Path(sections.CHECKS[kind].script).name
+
+
+def unit(kind):
+    return "step" if check(kind).epochs is None else "epoch"
 
 
 @functools.cache
@@ -67,7 +71,7 @@ def seed_spread(kind, key, centre, dataset="mnist"):
 def window_means(kind, records, window=None):
     """{epoch (or step): the mean of each printed quantity over that epoch's lines and those of the
     window - 1 printed epochs before it}."""
-    window = window or WINDOW[kind]
+    window = window or check(kind).window
     groups = book.group(kind, records)
     keys = sorted(groups)
     return {key: np.mean([v for k in keys[max(0, i - window + 1):i + 1] for v in groups[k]], 0)
@@ -86,7 +90,7 @@ def span_range(means):
 
 def book_range(kind, key):
     """(low, high) per quantity at this epoch (or XOR step): the book's run and this project's MNIST
-    runs (seed_spread.json), each averaged over WINDOW[kind] epochs. XOR, or a kind with no MNIST
+    runs (seed_spread.json), each averaged over the check's window of epochs. XOR, or a kind with no MNIST
     runs yet: the book's own lines at that step, widened by the measured seed spread."""
     runs = (measured(kind, "mnist") or {}).get("window_means")
     if runs:
@@ -115,10 +119,11 @@ def reference(kind, dataset):
         groups = book.group(kind, book.book_run(kind))
         ranges = {k: book_range(kind, k) for k in groups}
         if kind == "xor" or not (measured(kind, "mnist") or {}).get("window_means"):
-            return Reference("the book's", ranges, book.BOOK_EPOCHS[kind], 1)  # ranges of single lines
+            return Reference("the book's", ranges, check(kind).epochs, 1)  # ranges of single lines
         keys = sorted(groups)
-        lines = {k: sum(len(groups[j]) for j in keys[max(0, i - WINDOW[kind] + 1):i + 1]) for i, k in enumerate(keys)}
-        return Reference("the book's", ranges, book.BOOK_EPOCHS[kind], WINDOW[kind], lines)
+        window = check(kind).window
+        lines = {k: sum(len(groups[j]) for j in keys[max(0, i - window + 1):i + 1]) for i, k in enumerate(keys)}
+        return Reference("the book's", ranges, check(kind).epochs, window, lines)
     ref = (measured(kind, dataset) or {}).get("reference")
     if not ref:
         return None
@@ -147,7 +152,7 @@ def diagnose(kind, last):
     """A likely reason for a run far from the book, from its last printed values, or None."""
     if not np.isfinite(last).all():
         return "the run diverged (NaN or infinite loss)"
-    if kind in ZERO_BASED and last[0] < 0.05 and last[1] > 8:
+    if kind in ("gan", "cgan") and last[0] < 0.05 and last[1] > 8:
         return "the GAN diverged: the discriminator won (d_loss near 0, huge g_loss), the generator learns nothing"
     if kind == "xor" and last[0] > 0.05:
         frac = min((1 / 4, "1/4"), (1 / 6, "1/6"), (1 / 8, "1/8"), key=lambda f: abs(f[0] - last[0]))
@@ -158,7 +163,7 @@ def diagnose(kind, last):
 
 def judge(kind, records, dataset="mnist", planned=None):
     """(table lines, verdict line) for a run's records against the book's (or the project's reference)."""
-    name = SCRIPTS[kind]
+    name = script_name(kind)
     ref = reference(kind, dataset)
     if ref is None:
         return [], (f"Book check: the book's numbers are for MNIST and this project has no {dataset} reference "
@@ -169,12 +174,12 @@ def judge(kind, records, dataset="mnist", planned=None):
     means = window_means(kind, records, window)
     shared = [k for k in run if k in ranges]
     if not shared:
-        return [], f"Book check: {prefix}no printed {UNIT[kind]} of this run is in {whose} printout (no verdict)"
+        return [], f"Book check: {prefix}no printed {unit(kind)} of this run is in {whose} printout (no verdict)"
     metrics = book.METRICS[kind]
-    judged = JUDGED.get(kind, len(metrics))
-    over = f"means over {window} {UNIT[kind]}s" if window > 1 else f"{UNIT[kind]} means"
+    judged = check(kind).judged or len(metrics)
+    over = f"means over {window} {unit(kind)}s" if window > 1 else f"{unit(kind)} means"
     table = [f"Book check, {name} against {whose} printed run ({over}; range: low-high):",
-             f"{UNIT[kind]:>6}  " + "  ".join(f"{m + ' run':>15} {'range':>19}" for m in metrics)]
+             f"{unit(kind):>6}  " + "  ".join(f"{m + ' run':>15} {'range':>19}" for m in metrics)]
     for key in sample(shared):
         mine, (low, high) = means[key], ranges[key]
         table.append(f"{key:>6}  " + "  ".join(
@@ -189,16 +194,17 @@ def judge(kind, records, dataset="mnist", planned=None):
     low, high = ranges[last]
     reason = diagnose(kind, np.array(run[max(run)][-1]))
     outside = [(m, v, lo, hi) for m, v, lo, hi in list(zip(metrics, mine, low, high))[:judged] if not lo <= v <= hi]
-    unfinished = kind != "xor" and max(run) < (end - 1 if kind in ZERO_BASED else end)
-    done = max(run) + (kind in ZERO_BASED)
-    where = f"at {UNIT[kind]} {last}" + (f" of {planned or end}" if kind != "xor" else "")
+    first = check(kind).first_epoch
+    unfinished = kind != "xor" and max(run) < end - 1 + first
+    done = max(run) + 1 - first
+    where = f"at {unit(kind)} {last}" + (f" of {planned or end}" if kind != "xor" else "")
     if reason:
         verdict = f"outside {whose} range {where}: {reason}"
     elif not full:
         # A range spans means of whole windows; a mean of fewer lines is noisier than anything it
         # was made of, so judging it would call a sound run "outside" by chance (a GAN's first batches).
         verdict = (f"too short to judge {where}: {lines_in_window(run, last, window)} of the {expected[last]} "
-                   f"lines of the window (its range is for means over whole {UNIT[kind]}s); run longer for a verdict")
+                   f"lines of the window (its range is for means over whole {unit(kind)}s); run longer for a verdict")
     elif outside:
         listed = "; ".join(f"{m} {v:.4f} not in [{lo:.4f}, {hi:.4f}]" for m, v, lo, hi in outside)
         if any(far_outside(v, lo, hi) for _, v, lo, hi in outside):
@@ -238,10 +244,10 @@ def overlay_figure(kind, records, out, name=None):
         for i, ax in enumerate(axes[0]):
             ax.plot(x, values[:, i], label=label, **style)
     for ax, metric in zip(axes[0], metrics):
-        ax.set(title=metric, xlabel=UNIT[kind] if kind == "xor" else "epoch")
+        ax.set(title=metric, xlabel=unit(kind) if kind == "xor" else "epoch")
         ax.grid(alpha=0.3)
     axes[0][0].legend()
-    fig.suptitle(f"{SCRIPTS[kind]}: this run's printed values over the book's")
+    fig.suptitle(f"{script_name(kind)}: this run's printed values over the book's")
     return save_figure(fig, out, name or f"book_check_{kind}.png")
 
 
@@ -249,9 +255,7 @@ def _position(kind, records):
     """x coordinate of each printed line: the step for XOR, fractional epochs otherwise."""
     if kind == "xor":
         return [r[0] for r in records]
-    steps = {"vae": 469, "gan": 600, "cgan": 600}[kind]
-    first = 0 if kind in ZERO_BASED else 1
-    return [r[0] - first + r[1] / steps for r in records]
+    return [r[0] - check(kind).first_epoch + r[1] / check(kind).steps_per_epoch for r in records]
 
 
 def report(kind, lines, dataset="mnist", planned=None, out=None):
@@ -268,9 +272,9 @@ def report(kind, lines, dataset="mnist", planned=None, out=None):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=list(SCRIPTS))
+    parser.add_argument("kind", choices=KINDS)
     parser.add_argument("log", type=Path, help="a --log file (or any saved printout) of the script")
-    parser.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist",
+    parser.add_argument("--dataset", choices=list(data.DATASETS), default="mnist",
                         help="the data set the run used (the book's numbers are for MNIST)")
     parser.add_argument("--out", type=Path, default=FIGURES_DIR, help="where the overlay figure goes")
     args = parser.parse_args(argv)
@@ -278,7 +282,7 @@ def main(argv=None):
         parser.error(f"{args.log}: no such file")
     records, planned = book.parse(args.kind, args.log.read_text(encoding="utf-8"))
     if not records:
-        parser.error(f"{args.log}: no lines in the format of {SCRIPTS[args.kind]}")
+        parser.error(f"{args.log}: no lines in the format of {script_name(args.kind)}")
     table, verdict = judge(args.kind, records, args.dataset, planned)
     print("\n".join(table + [verdict]))
     overlay_figure(args.kind, records, args.out)

@@ -18,24 +18,26 @@ from . import sections
 from .paths import REPO_ROOT
 
 SCRIPTS = sections.SCRIPTS
+CAPTION = sections.BOOK_CAPTIONS
 
 # The book's step headings (Chinese) inside a script, keyed by the start of the script's section
 # comment; the English heading is the comment itself. (Each section's title: dlbook.sections.)
 HEADINGS = {
     "perceptron": {"---- 6.4.1": "6.4.1 神经元结构", "---- 6.4.2": "6.4.2 感知机的局限",
-                   "---- 6.4.3": "6.4.3 多层神经网络", "---- Figures": "图6-26 异或问题示意图 · 图6-28 整流线性激活函数(ReLU)图形"},
+                   "---- 6.4.3": "6.4.3 多层神经网络", "---- Figures": f"{CAPTION['Fig 6-26']} · {CAPTION['Fig 6-28']}"},
     "xor_tensorflow": {"(1)": "(1)明确输入数据、目标数据", "(2)": "(2)确定网络架构 (3)确定几个函数",
                        "(4)": "(4)初始化权重和偏移量等参数", "(5)": "(5)循环迭代 (6)最后打印输出"},
     "backprop_manual": {"---- Part 1": "单个神经元:前向传播,反向传播", "---- Part 2": "多层神经网络:计算总误差,反向传播"},
     "keras_mlp": {"(1)": "数据", "(2)": "模型"},
     "vae": {"(1)": "(1)导入必要的包", "(2)": "(2)定义一些超参数", "(3)": "(3)对数据集进行预处理",
             "(4)": "(4)构建AVE模型", "(5)": "(5)选择GPU及优化器", "(6)": "(6)训练模型,同时保存原图像与随机生成的图像",
-            "(7)": "(7)展示原图像及重构图像 (图8-4 AVE构建图片)", "(8)": "(8)显示由潜在空间点Z生成的新图像 (图8-5 AVE新图片)"},
+            "(7)": f"(7)展示原图像及重构图像 ({CAPTION['Fig 8-4']})",
+            "(8)": f"(8)显示由潜在空间点Z生成的新图像 ({CAPTION['Fig 8-5']})"},
     "gan": {"8.3.1": "8.3.1 判别器", "8.3.2": "8.3.2 生成器", "8.3.3": "8.3.3 训练模型",
-            "8.3.4": "8.3.4 可视化结果 (图8-7 GAN的新图片)"},
-    "autoencoder": {"(1)": "8.1.1 自编码器 (图8-1 自编码器架构图)"},
-    "vae_vs_gan": {"(2)": "图8-8 AVE得到的数据流形分布图"},
-    "cgan": {"Fig 8-9": "图8-9(CGAN架构)"},
+            "8.3.4": f"8.3.4 可视化结果 ({CAPTION['Fig 8-7']})"},
+    "autoencoder": {"(1)": f"8.1.1 自编码器 ({CAPTION['Fig 8-1']})"},
+    "vae_vs_gan": {"(2)": CAPTION["Fig 8-8"]},
+    "cgan": {"Fig 8-9": CAPTION["Fig 8-9"]},
 }
 # The first code cell finds the repository (for dlbook and the sibling scripts), whether or not
 # `pip install -e .` ran; a notebook opened alone (Colab, Kaggle) says what to type instead.

@@ -9,11 +9,36 @@ the book's, or the section it illustrates ("8.5"), or "-".
 from typing import NamedTuple
 
 
+# The book's figures that ours print or follow, with the book's captions as printed (Chinese; the
+# book writes AVE for VAE): each caption once, keyed by the book's figure number.
+BOOK_CAPTIONS = {
+    "Fig 6-26": "图6-26 异或问题示意图", "Fig 6-27": "图6-27 解决XOR问题的网络结构",
+    "Fig 6-28": "图6-28 整流线性激活函数(ReLU)图形", "Fig 6-35": "图6-35 反向传播由隐含层再到权重w_1",
+    "Fig 8-1": "图8-1 自编码器架构图", "Fig 8-4": "图8-4 AVE构建图片", "Fig 8-5": "图8-5 AVE新图片",
+    "Fig 8-7": "图8-7 GAN的新图片", "Fig 8-8": "图8-8 AVE得到的数据流形分布图", "Fig 8-9": "图8-9(CGAN架构)",
+}
+
+
 class Figure(NamedTuple):
     file: str
     book: str
     caption: str
-    book_caption: str = ""  # as printed in the book (Chinese; the book writes AVE for VAE)
+
+    @property
+    def book_caption(self):
+        """The book's caption of the figure this one prints or follows ("" for none)."""
+        return BOOK_CAPTIONS.get(self.book.removeprefix("after "), "")
+
+
+class BookCheck(NamedTuple):
+    """What the book check (dlbook.compare) knows of a script's printed run; a test ties each number
+    to the script's own hyperparameters."""
+    kind: str  # the printout's format (dlbook.book.PATTERNS): vae, gan, cgan or xor
+    epochs: int  # the book's run: its epochs (None for XOR's steps)
+    steps_per_epoch: int = None  # 60,000 training images in the book's batches
+    first_epoch: int = 1  # 0 for the scripts that print epochs from 0, as the book does
+    window: int = 1  # printed epochs averaged for a verdict on MNIST: a tenth of the book's run
+    judged: int = None  # only the first `judged` printed quantities are judged (None: all)
 
 
 class Section(NamedTuple):
@@ -34,6 +59,7 @@ class Section(NamedTuple):
     needs: tuple = ()  # the runs (by name) whose saved outputs this one reads: reproduce.py runs those first
     saves: tuple = ()  # files it writes besides its figures, relative to --out ({dataset} filled in)
     resumes: bool = False  # takes --resume; its first `saves` file is the checkpoint it goes on from
+    check: BookCheck = None  # its printout is judged against the book's (the verdict line "Book check:")
 
 
 BOOK = [
@@ -41,18 +67,17 @@ BOOK = [
             "6.4.1 神经元结构 · 6.4.2 感知机的局限 · 6.4.3 多层神经网络",
             "6.4.1 The MP neuron · 6.4.2 The perceptron's limit · 6.4.3 Multilayer networks",
             figures=(Figure("fig6-26_xor.png", "Fig 6-26", "XOR: circles are 0, squares are 1; no straight line "
-                            "separates them", "图6-26 异或问题示意图"),
+                            "separates them"),
                      Figure("perceptron_gates.png", "after Fig 6-26",
-                            "AND, OR, NAND learned by the perceptron rule; XOR not", "图6-26 异或问题示意图"),
+                            "AND, OR, NAND learned by the perceptron rule; XOR not"),
                      Figure("xor_hidden_space.png", "after Fig 6-27",
-                            "In the hidden layer's space XOR becomes separable", "图6-27 解决XOR问题的网络结构"),
-                     Figure("fig6-28_relu.png", "Fig 6-28", "The rectified linear unit g(z) = max{0, z}",
-                            "图6-28 整流线性激活函数(ReLU)图形")),
+                            "In the hidden layer's space XOR becomes separable"),
+                     Figure("fig6-28_relu.png", "Fig 6-28", "The rectified linear unit g(z) = max{0, z}")),
             keys=(r"^XOR *: .*", r"^output = .*")),
     Section("xor_tensorflow", "ch06_feedforward/xor_tensorflow.py", "6.4.4", "6.4.4 实例:用TensorFlow实现XOR",
             "6.4.4 XOR in TensorFlow",
             figures=(Figure("xor_loss.png", "6.4.4", "Loss of the TensorFlow XOR network, step by step"),),
-            keys=(r"^step: 1800, .*", r"^Book check: .*"), tensorflow=True),
+            keys=(r"^step: 1800, .*", r"^Book check: .*"), tensorflow=True, check=BookCheck("xor", None)),
     Section("xor_sweep", "ch06_feedforward/xor_tensorflow.py", "6.4.4", "6.4.4 实例:用TensorFlow实现XOR",
             "6.4.4 XOR in TensorFlow: how many seeds get stuck", ("--sweep", "100"), ("--sweep", "100"),
             figures=(Figure("xor_sweep_regions.png", "6.4.4",
@@ -61,8 +86,7 @@ BOOK = [
     Section("backprop_manual", "ch06_feedforward/backprop_manual.py", "6.4.5", "6.4.5 反向传播算法",
             "6.4.5 Back-propagation by hand", (), ("--iterations", "2000"),
             figures=(Figure("backprop_error.png", "after Fig 6-35",
-                            "E_total of the 2-2-2 network under hand-written back-propagation",
-                            "图6-35 反向传播由隐含层再到权重w_1"),),
+                            "E_total of the 2-2-2 network under hand-written back-propagation"),),
             keys=(r"^iteration: \d+, .*",), seeded=False),
     Section("keras_mlp", "ch06_feedforward/keras_mlp.py", "6.5", "6.5 实例:用keras构建深度学习架构",
             "6.5 A Keras model", (), ("--epochs", "2"),
@@ -76,57 +100,59 @@ BOOK = [
             "8.1 A variational autoencoder, with the 2-D latent space of Fig 8-8", ("--z-dim", "2"),
             ("--z-dim", "2", "--epochs", "2"),
             figures=(Figure("fig8-4_vae_reconstruction_z2.png", "after Fig 8-4",
-                            "The 2-D VAE of Fig 8-8: test images and reconstructions", "图8-4 AVE构建图片"),
+                            "The 2-D VAE of Fig 8-8: test images and reconstructions"),
                      Figure("fig8-5_vae_samples_z2.png", "after Fig 8-5",
-                            "The 2-D VAE of Fig 8-8: new images from z ~ N(0, I)", "图8-5 AVE新图片"),
+                            "The 2-D VAE of Fig 8-8: new images from z ~ N(0, I)"),
                      Figure("vae_loss_curves_z2.png", "-",
                             "The 2-D VAE: reconstruction and KL terms per image during training")),
             keys=(r"^Per-image loss.*",), uses_data=True, saves=("weights/vae_z2.pt",), resumes=True),
     Section("autoencoder", "ch08_generative/autoencoder.py", "8.1.1", "8.1.1 自编码器", "8.1.1 Autoencoders",
             (), ("--epochs", "2"),
             figures=(Figure("ae_vs_vae_codes.png", "after Fig 8-1",
-                            "The test set's 2-D codes: plain autoencoder beside the 2-D VAE", "图8-1 自编码器架构图"),
+                            "The test set's 2-D codes: plain autoencoder beside the 2-D VAE"),
                      Figure("ae_vs_vae_prior_samples.png", "after Fig 8-1",
-                            "Both decoders given z ~ N(0, I): only the VAE's makes images", "图8-1 自编码器架构图"),
+                            "Both decoders given z ~ N(0, I): only the VAE's makes images"),
                      Figure("ae_vs_vae_interpolation.png", "after Fig 8-1",
-                            "A straight walk between two test images' codes, decoded", "图8-1 自编码器架构图")),
+                            "A straight walk between two test images' codes, decoded")),
             keys=(r"^Reconstruction loss .*", r"^Share of N.*"), uses_data=True, needs=("vae_z2",),
             saves=("weights/autoencoder.pt",), resumes=True),
     Section("vae", "ch08_generative/vae.py", "8.1", "8.1 用变分自编码器生成图像", "8.1 A variational autoencoder",
             (), ("--epochs", "2"),
             figures=(Figure("fig8-4_vae_reconstruction.png", "Fig 8-4",
-                            "VAE: test images (odd columns) and their reconstructions (even)", "图8-4 AVE构建图片"),
-                     Figure("fig8-5_vae_samples.png", "Fig 8-5", "VAE: new images decoded from z ~ N(0, I)",
-                            "图8-5 AVE新图片"),
+                            "VAE: test images (odd columns) and their reconstructions (even)"),
+                     Figure("fig8-5_vae_samples.png", "Fig 8-5", "VAE: new images decoded from z ~ N(0, I)"),
                      Figure("vae_loss_curves.png", "-", "VAE: reconstruction and KL terms per image during training")),
-            keys=(r"^Per-image loss.*", r"^Book check: .*"), uses_data=True, saves=("weights/vae_z20.pt",), resumes=True),
+            keys=(r"^Per-image loss.*", r"^Book check: .*"), uses_data=True, saves=("weights/vae_z20.pt",), resumes=True,
+            check=BookCheck("vae", epochs=30, steps_per_epoch=469, window=3)),
     Section("gan", "ch08_generative/gan.py", "8.2-8.3", "8.2 GAN简介 · 8.3 用GAN生成图像",
             "8.2 GANs · 8.3 Images from a GAN", (), ("--epochs", "2"),
             figures=(Figure("fig8-7_gan_samples.png", "Fig 8-7",
-                            "GAN: images from one fixed batch of noise after the last epoch", "图8-7 GAN的新图片"),
+                            "GAN: images from one fixed batch of noise after the last epoch"),
                      Figure("gan_training_curves.png", "-", "GAN: d_loss, g_loss, D(x) and D(G(z)) during training")),
             keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*", r"^Book check: .*"), uses_data=True,
             epoch_grids=(Figure("gan_samples/fixed_noise-{e}.png", "after Fig 8-7",
-                                "GAN: one fixed batch of noise after each epoch", "图8-7 GAN的新图片"),),
-            saves=("weights/gan.pt", "weights/G.ckpt", "weights/D.ckpt"), resumes=True),
+                                "GAN: one fixed batch of noise after each epoch"),),
+            saves=("weights/gan.pt", "weights/G.ckpt", "weights/D.ckpt"), resumes=True,
+            check=BookCheck("gan", epochs=200, steps_per_epoch=600, first_epoch=0, window=20)),
     Section("vae_vs_gan", "ch08_generative/vae_vs_gan.py", "8.4", "8.4 VAE与GAN的异同", "8.4 VAE and GAN compared",
             (), ("--epochs", "2", "--quick-epochs", "1"),
             figures=(Figure("fig8-8_vae_manifold.png", "Fig 8-8",
-                            "The data manifold learned by a VAE with a 2-D latent space", "图8-8 AVE得到的数据流形分布图"),
+                            "The data manifold learned by a VAE with a 2-D latent space"),
                      Figure("vae_vs_gan_samples.png", "8.4", "VAE samples next to GAN samples")),
             keys=(r"^Loaded .*", r"^No saved .*"), uses_data=True, needs=("vae_z2", "vae", "gan")),
     Section("cgan", "ch08_generative/cgan.py", "8.5", "8.5 CGAN、DCGAN简介", "8.5 CGAN and DCGAN",
             ("--digit", "8"), ("--epochs", "2", "--digit", "8"),
             figures=(Figure("fig8-9_cgan_architecture.png", "Fig 8-9", "CGAN: the label y conditions both G(z|y) "
-                            "and D(x|y); layer sizes from the model", "图8-9(CGAN架构)"),
-                     Figure("cgan_class_grid.png", "after Fig 8-9", "CGAN: row r generated for class r",
-                            "图8-9(CGAN架构)"),
+                            "and D(x|y); layer sizes from the model"),
+                     Figure("cgan_class_grid.png", "after Fig 8-9", "CGAN: row r generated for class r"),
                      Figure("cgan_digit_8.png", "8.5", "CGAN: one image generated for the class asked for "
                             "(generate_digit)"),
                      Figure("cgan_training_curves.png", "-",
                             "CGAN: losses, scores, and the listing's printed 'D(G(z))' quantity")),
             keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*", r"^The listing's .*", r"^Book check: .*"),
-            uses_data=True, saves=("weights/cgan.pt", "weights/cgan_G.ckpt", "weights/cgan_D.ckpt"), resumes=True),
+            uses_data=True, saves=("weights/cgan.pt", "weights/cgan_G.ckpt", "weights/cgan_D.ckpt"), resumes=True,
+            # judged=3: the listing's "D(G(z))" column is minus the fakes' mean pixel, not a score (cgan.py)
+            check=BookCheck("cgan", epochs=50, steps_per_epoch=600, first_epoch=0, window=5, judged=3)),
     Section("dcgan", "ch08_generative/dcgan.py", "8.5", "8.5 CGAN、DCGAN简介", "8.5 CGAN and DCGAN", (),
             ("--epochs", "1"),
             figures=(Figure("gan_vs_dcgan_samples.png", "8.5",
@@ -140,13 +166,16 @@ BOOK = [
     Section("evaluate", "ch08_generative/evaluate.py", "8.4-8.5", "8.4 VAE与GAN的异同(量化)",
             "8.4 in numbers, over 8.1-8.5", (), ("--classifier-epochs", "1", "--samples", "2000"),
             figures=(Figure("generators_measured.png", "after Fig 8-8",
-                            "8.4 measured: every saved generator against the test set", "图8-8 AVE得到的数据流形分布图"),),
+                            "8.4 measured: every saved generator against the test set"),),
             keys=(r"^Classifier test accuracy: .*", r"^8\.4 'GAN.*", r"^8\.4 'the VAE.*", r"^CGAN conditioning.*"),
             uses_data=True, needs=("autoencoder", "vae", "gan", "cgan", "dcgan"),
             saves=("weights/classifier_{dataset}.pt",)),
 ]
 
 SCRIPTS = list(dict.fromkeys(section.script for section in BOOK))  # in book order, each once
+
+
+CHECKS = {s.check.kind: s for s in BOOK if s.check}  # the rows whose printout the book check reads, by kind
 
 
 def of_script(script):

@@ -56,8 +56,8 @@ def test_the_mnist_range_is_the_book_and_the_seed_runs_widened_by_their_span(kin
 def test_the_mnist_runs_are_the_books_length_and_read_from_their_logs():
     for kind in ("vae", "gan", "cgan"):
         entry = compare.measured(kind, "mnist")
-        assert entry["epochs"] == book.BOOK_EPOCHS[kind] and len(entry["logs"]) == len(entry["window_means"])
-        assert all(len(run) == book.BOOK_EPOCHS[kind] for run in entry["window_means"])
+        assert entry["epochs"] == compare.check(kind).epochs and len(entry["logs"]) == len(entry["window_means"])
+        assert all(len(run) == compare.check(kind).epochs for run in entry["window_means"])
 
 
 def test_the_readme_table_matches_the_code():
@@ -157,7 +157,7 @@ def test_a_run_shorter_than_its_window_is_too_short_to_judge(kind, lines, window
     from the book's, and compare's exit status stays 0 (a reader's --max-steps 200 is no failure)."""
     first = book.book_run(kind)[:lines]
     for records in (first, [(e, s, *(2 * np.array(v))) for e, s, *v in first]):
-        _, verdict = compare.judge(kind, records, planned=book.BOOK_EPOCHS[kind])
+        _, verdict = compare.judge(kind, records, planned=compare.check(kind).epochs)
         assert f"too short to judge at epoch {first[0][0]} of " in verdict, verdict
         assert f": {lines} of the {window} lines of the window" in verdict and "outside" not in verdict
     log = tmp_path / "run.log"
@@ -175,3 +175,21 @@ def test_a_run_stopped_mid_epoch_is_judged_at_the_last_whole_window():
         "Book check: within the book's range at epoch 4 of 50")
     doubled = [(e, s, 2 * d, *rest) for e, s, d, *rest in records]
     assert "outside the book's range at epoch 4 of 50: d_loss" in compare.judge("cgan", doubled, planned=50)[1]
+
+
+@pytest.mark.parametrize("kind", ["vae", "gan", "cgan"])
+def test_each_check_holds_the_scripts_own_numbers(kind):
+    """The BookCheck of a script's row (dlbook.sections) against the script's hyperparameters: the
+    book's epochs, 60,000 images in its batches, epochs printed from 0 where its Run says so, a
+    window of a tenth of the run, the judged columns."""
+    import importlib
+    import inspect
+    import math
+
+    script = importlib.import_module(kind)
+    check = compare.check(kind)
+    assert compare.script_name(kind) == f"{kind}.py"
+    assert check.epochs == script.num_epochs and check.steps_per_epoch == math.ceil(60000 / script.batch_size)
+    assert ("first_epoch=0" in inspect.getsource(script.main)) == (check.first_epoch == 0)
+    assert check.window == check.epochs // 10
+    assert (check.judged or len(book.METRICS[kind])) == (3 if kind == "cgan" else len(book.METRICS[kind]))
