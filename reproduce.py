@@ -338,7 +338,8 @@ def main(argv=None):
     preflight(runs, args)
     start = time.perf_counter()
     done = run_all(runs, args)
-    results = [(run, done[run.name]) for run in runs if run.name in done]
+    never = Result("not started", 0.0, "", "the main job was interrupted first")
+    results = [(run, done.get(run.name, never)) for run in runs]
     gallery.build(args.out, shlex.join(["python", "reproduce.py", *args.argv]))  # README.md and index.html
     minutes, seconds = divmod(round(time.perf_counter() - start), 60)
     print(f"\nSummary ({'quick' if args.quick else 'book settings'}; {minutes} min {seconds} s, --jobs {args.jobs} "
@@ -348,7 +349,7 @@ def main(argv=None):
         keys = [found[-1] for found in (re.findall(p, result.text, re.M) for p in run.keys) if found]
         shown = " | ".join(keys) if result.status in ("ok", "reused") else result.reason
         print(f"{run.name:<16} {run.section:<12} {result.status:<12} {result.seconds:6.1f}s  {shown}")
-    if len(results) < len(runs) or any(result.status == "interrupted" for _, result in results):
+    if any(result.status in ("interrupted", "not started") for _, result in results):
         return 130
     return 0 if all(result.status in ("ok", "reused", "skipped") for _, result in results) else 1
 

@@ -309,6 +309,14 @@ def figure(rows, samples, dataset, out):
     return save_figure(fig, out, "generators_measured.png")
 
 
+def conditioning_line(name, shares, dataset):
+    """One line: for each class of `dataset`, the share of the images asked for it that are read as it."""
+    names = data.DATASETS[dataset]["class_names"]
+    return (f"{name} conditioning (share of the images asked for each class that the classifier reads as "
+            f"that class): " + ", ".join(f"{names[k]} {v:.1%}" for k, v in enumerate(shares))
+            + f"; all {sum(shares) / len(shares):.1%}")
+
+
 def main(argv=None):
     args = parse_args(argv)
     device = torch_device(args.device)
@@ -332,11 +340,8 @@ def main(argv=None):
         print(f"Table: {path}")
         for line in claims(rows):
             print(line)
-        names = data.DATASETS[args.dataset]["class_names"]
         for name, shares in conditioned.items():  # 8.5: does the label steer the CGAN?
-            print(f"{name} conditioning (share of the images asked for each class that the classifier reads as "
-                  f"that class): " + ", ".join(f"{names[k]} {v:.1%}" for k, v in enumerate(shares))
-                  + f"; all {sum(shares) / len(shares):.1%}")
+            print(conditioning_line(name, shares, args.dataset))
         figure(rows, samples, args.dataset, args.out)
     return {"rows": rows, "accuracy": accuracy, "conditioning": conditioned}
 

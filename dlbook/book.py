@@ -20,6 +20,9 @@ PATTERNS = {
 PATTERNS["cgan"] = PATTERNS["gan"]  # 8.5 prints in the GAN's format
 METRICS = {"vae": ("Reconst Loss", "KL Div"), "gan": ("d_loss", "g_loss", "D(x)", "D(G(z))"), "xor": ("loss",),
            "cgan": ("d_loss", "g_loss", "D(x)", "D(G(z))")}
+# What each printed quantity can be: a loss is never negative, a mean score is a probability.
+BOUNDS = {"Reconst Loss": (0, float("inf")), "KL Div": (0, float("inf")), "loss": (0, float("inf")),
+          "d_loss": (0, float("inf")), "g_loss": (0, float("inf")), "D(x)": (0, 1), "D(G(z))": (0, 1)}
 
 
 def parse(kind, text):

@@ -200,8 +200,8 @@ def check_data(report, name, data_dir=DATA_DIR):
         try:
             found[filename] = data.locate(name, filename, data_dir, allow_download=False)
         except data.DataError as err:
-            if "truncated or corrupt" in str(err):
-                path = str(err).split(": ", 1)[0]
+            if err.problem == "corrupt":
+                path = err.path
                 report.bad(info["title"], f"{path}: checksum mismatch (truncated or corrupt)",
                            f"delete {path}; the scripts fetch a fresh copy", blocks=name == "mnist")
                 return

@@ -110,6 +110,12 @@ class Reference(NamedTuple):
     lines: dict = None  # {epoch: printed lines in the window there}, where a range spans window means
 
 
+def clipped(kind, low, high):
+    """(low, high) cut to what each quantity can be (a widened range may reach below 0 or above 1)."""
+    floor, ceiling = np.array([book.BOUNDS[m] for m in book.METRICS[kind]]).T
+    return np.clip(low, floor, ceiling), np.clip(high, floor, ceiling)
+
+
 def reference(kind, dataset):
     """What a run is judged against (a Reference), or None. MNIST (and XOR): the book's printed
     run, with this project's MNIST runs beside it. Fashion-MNIST, which the book never ran: this
@@ -117,7 +123,7 @@ def reference(kind, dataset):
     spread."""
     if kind == "xor" or dataset == "mnist":
         groups = book.group(kind, book.book_run(kind))
-        ranges = {k: book_range(kind, k) for k in groups}
+        ranges = {k: clipped(kind, *book_range(kind, k)) for k in groups}
         if kind == "xor" or not (measured(kind, "mnist") or {}).get("window_means"):
             return Reference("the book's", ranges, check(kind).epochs, 1)  # ranges of single lines
         keys = sorted(groups)
@@ -130,7 +136,7 @@ def reference(kind, dataset):
     ranges = {}
     for key, (low, high) in ref["lines"].items():
         spread = seed_spread(kind, int(key), (np.array(low) + np.array(high)) / 2, dataset)
-        ranges[int(key)] = (np.array(low) - spread, np.array(high) + spread)
+        ranges[int(key)] = clipped(kind, np.array(low) - spread, np.array(high) + spread)
     return Reference(f"this project's {dataset} reference", ranges, ref["epochs"], 1)
 
 
@@ -178,12 +184,12 @@ def judge(kind, records, dataset="mnist", planned=None):
     metrics = book.METRICS[kind]
     judged = check(kind).judged or len(metrics)
     over = f"means over {window} {unit(kind)}s" if window > 1 else f"{unit(kind)} means"
-    table = [f"Book check, {name} against {whose} printed run ({over}; range: low-high):",
-             f"{unit(kind):>6}  " + "  ".join(f"{m + ' run':>15} {'range':>19}" for m in metrics)]
+    table = [f"Book check, {name} against {whose} printed run ({over}):",
+             f"{unit(kind):>6}  " + "  ".join(f"{m + ' run':>15} {'range':>24}" for m in metrics)]
     for key in sample(shared):
         mine, (low, high) = means[key], ranges[key]
         table.append(f"{key:>6}  " + "  ".join(
-            f"{a:>15.4f} {f'{lo:.4f}-{hi:.4f}' if i < judged else 'not compared':>19}"
+            f"{a:>15.4f} {f'{lo:.4f} to {hi:.4f}' if i < judged else 'not compared':>24}"
             for i, (a, lo, hi) in enumerate(zip(mine, low, high))))
 
     # The last epoch whose window holds as many lines as the range's (a run stopped mid-epoch is

@@ -68,7 +68,14 @@ TIMEOUT_S = 20
 
 
 class DataError(Exception):
-    """The data cannot be used; the message says which file and what to do."""
+    """The data cannot be used; the message says which file and what to do. `problem` says what
+    went wrong ("corrupt": a copy that is truncated or fails its checksum, "missing": no copy and no
+    download, "unknown": no such data set, "mismatch": images and labels disagree) and `path`
+    which file, where there is one."""
+
+    def __init__(self, message, problem, path=None):
+        super().__init__(message)
+        self.problem, self.path = problem, path
 
 
 def keras_datasets_dir():
@@ -105,7 +112,7 @@ def unpack(path, key=None):
         return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
     except (OSError, EOFError, KeyError, ValueError) as err:
         raise DataError(f"{path}: not a readable copy of {key or Path(path).name} ({err}); the file is "
-                        f"truncated or corrupt: delete it and run again to fetch a fresh copy") from None
+                        f"truncated or corrupt: delete it and run again to fetch a fresh copy", "corrupt", path) from None
 
 
 def verify(raw, name, filename, path):
@@ -115,24 +122,19 @@ def verify(raw, name, filename, path):
     if actual not in expected:
         raise DataError(f"{path}: checksum mismatch for {filename} (MD5 of its content {actual}, expected "
                         f"{' or '.join(sorted(expected))}); the file is truncated or corrupt: "
-                        f"delete it and run again to fetch a fresh copy")
+                        f"delete it and run again to fetch a fresh copy", "corrupt", path)
 
 
 def parse_idx(raw, path):
     """An IDX file's bytes as a uint8 array shaped by its header."""
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] != 0x08:
-        raise DataError(f"{path}: not an IDX file of unsigned bytes")
+        raise DataError(f"{path}: not an IDX file of unsigned bytes", "corrupt", path)
     ndim = raw[3]
     shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
     data = np.frombuffer(bytearray(raw), dtype=np.uint8, offset=4 + 4 * ndim)  # writable copy
     if data.size != int(np.prod(shape)):
-        raise DataError(f"{path}: header says {shape} but holds {data.size} bytes of data (truncated?)")
+        raise DataError(f"{path}: header says {shape} but holds {data.size} bytes of data (truncated?)", "corrupt", path)
     return data.reshape(shape)
-
-
-def read_idx(path):
-    """Parse a (gzipped) IDX file into a uint8 array shaped by its header."""
-    return parse_idx(unpack(path), path)
 
 
 def download(url, path, name):
@@ -175,7 +177,7 @@ def read(name, filename, data_dir=DATA_DIR, allow_download=True):
                 return unpack(folder / filename), folder / filename, "this repository's layout"
             except (OSError, DataError) as err:  # URLError and timeouts are OSErrors
                 errors.append(f"{mirror}: {getattr(err, 'reason', err)}")
-    raise DataError(missing_message(name, folder, "; ".join(errors) or "downloads disabled"))
+    raise DataError(missing_message(name, folder, "; ".join(errors) or "downloads disabled"), "missing", folder)
 
 
 def locate(name, filename, data_dir=DATA_DIR, allow_download=True):
@@ -190,7 +192,7 @@ _announced = set()  # (data set, folder) pairs load() has named once already
 def load(name="mnist", split="train", data_dir=DATA_DIR, allow_download=True):
     """Return (images uint8 [N, 28, 28], labels uint8 [N]) for split 'train' or 'test'."""
     if name not in DATASETS:
-        raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+        raise DataError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}", "unknown")
     arrays = []
     for kind in ("images", "labels"):
         raw, path, layout = read(name, FILES[split, kind], data_dir, allow_download)
@@ -200,7 +202,7 @@ def load(name="mnist", split="train", data_dir=DATA_DIR, allow_download=True):
         arrays.append(parse_idx(raw, path))
     images, labels = arrays
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-        raise DataError(f"{name} {split}: {images.shape} images do not match {labels.shape} labels")
+        raise DataError(f"{name} {split}: {images.shape} images do not match {labels.shape} labels", "mismatch")
     return images, labels
 
 

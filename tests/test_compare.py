@@ -46,7 +46,11 @@ def test_the_books_own_run_is_a_match_and_a_shifted_one_is_not(kind):
 @pytest.mark.parametrize("kind, key", [("vae", 30), ("gan", 199), ("cgan", 49)])
 def test_the_mnist_range_is_the_book_and_the_seed_runs_widened_by_their_span(kind, key):
     runs = compare.measured(kind, "mnist")["window_means"]
-    means = np.array([compare.window_means(kind, book.book_run(kind))[key]] + [run[str(key)] for run in runs])
+    # The book's own window mean at `key`, by hand: every printed line of the window's epochs.
+    window = compare.check(kind).window
+    lines = [r[2:] for r in book.book_run(kind) if key - window < r[0] <= key]
+    assert len(lines) == window * len(book.group(kind, book.book_run(kind))[key])
+    means = np.array([np.mean(lines, 0)] + [run[str(key)] for run in runs])
     assert len(means) >= 3  # the book's run and at least two seeds of this project's
     low, high = compare.book_range(kind, key)
     span = means.max(0) - means.min(0)
@@ -193,3 +197,39 @@ def test_each_check_holds_the_scripts_own_numbers(kind):
     assert ("first_epoch=0" in inspect.getsource(script.main)) == (check.first_epoch == 0)
     assert check.window == check.epochs // 10
     assert (check.judged or len(book.METRICS[kind])) == (3 if kind == "cgan" else len(book.METRICS[kind]))
+
+
+def test_the_cgans_table_never_shows_a_range_for_its_dgz_column():
+    """The listing's "D(G(z))" is not a score: every row of the CGAN's table says so in that
+    column, and shows a range in the three judged ones."""
+    table, _ = compare.judge("cgan", book.book_run("cgan"))
+    rows = table[2:]
+    assert len(rows) == 8
+    for row in rows:
+        assert row.endswith("not compared") and row.count(" to ") == 3, row
+
+
+def test_a_range_is_only_what_its_quantity_can_be_and_reads_unmistakably():
+    """Widened ranges are cut at 0 for losses and at 0 and 1 for scores, and printed "a to b",
+    so a low bound is never read as a dash."""
+    table, _ = compare.judge("gan", book.book_run("gan")[:3], planned=200)
+    row = table[2]
+    assert "0.0000 to 0.3625" in row and "0.9267 to 1.0000" in row and "0.0000 to 0.1567" in row, row
+    for kind in ("vae", "gan", "cgan"):
+        for low, high in compare.reference(kind, "mnist").ranges.values():
+            assert (low >= 0).all()
+        if kind != "vae":
+            assert all((high[2:] <= 1).all() for _, high in compare.reference(kind, "mnist").ranges.values())
+
+
+def test_fashion_mnist_is_judged_with_fashion_mnists_own_spread():
+    """The Fashion VAE's range at epoch 30, by hand from seed_spread.json: the reference runs' lowest
+    and highest printed line, widened by Fashion-MNIST's relative seed spread at that epoch
+    (MNIST's spread would give 26,183-30,292)."""
+    entry = compare.json.loads(compare.SPREAD_FILE.read_text(encoding="utf-8"))["fashion-mnist"]["vae"]
+    (low, high), spread = entry["reference"]["lines"]["30"], entry["by_epoch"]["30"]
+    assert entry["relative"]
+    widen = np.array(spread) * np.abs((np.array(low) + np.array(high)) / 2)
+    got_low, got_high = compare.reference("vae", "fashion-mnist").ranges[30]
+    assert np.allclose(got_low, np.array(low) - widen) and np.allclose(got_high, np.array(high) + widen)
+    assert (round(got_low[0]), round(got_high[0])) == (25359, 31116)

@@ -109,12 +109,13 @@ def test_a_corrupt_system_copy_is_refused_by_name(synthetic_idx, tmp_path, monke
         data.load("fashion-mnist", "train", root)
 
 
-def test_read_idx_rejects_a_short_payload(tmp_path):
+def test_a_short_idx_payload_is_corrupt_and_named(tmp_path):
     path = tmp_path / "short.gz"
     with gzip.open(path, "wb") as f:
         f.write(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big") + bytes(5))
-    with pytest.raises(data.DataError, match="truncated"):
-        data.read_idx(path)
+    with pytest.raises(data.DataError, match="truncated") as err:
+        data.parse_idx(data.unpack(path), path)
+    assert (err.value.problem, err.value.path) == ("corrupt", path)
 
 
 def test_missing_files_without_network_name_all_four_and_the_folder(tmp_path, monkeypatch):
@@ -270,3 +271,17 @@ def test_tiles_puts_images_in_rows_of_columns():
     grid = tiles(images, 3)
     assert grid.shape == (56, 84)
     assert (grid[0, 0], grid[0, 28], grid[0, 83], grid[28, 0], grid[55, 83]) == (0, 1, 2, 3, 5)
+
+
+@pytest.mark.slow
+def test_only_the_chapter_8_plumbing_loads_pytorch_and_nothing_loads_tensorflow():
+    """What dlbook/__init__.py says of its modules, checked in fresh processes."""
+    import subprocess
+    import sys
+
+    code = ("import sys, importlib; importlib.import_module('dlbook.' + sys.argv[1]); "
+            "print('torch' in sys.modules, 'tensorflow' in sys.modules)")
+    for module, torch_expected in (("compare", False), ("cli", False), ("device", False), ("data", False),
+                                   ("frameworks", False), ("training", True), ("checkpoints", True)):
+        out = subprocess.run([sys.executable, "-c", code, module], capture_output=True, text=True, check=True).stdout
+        assert out.split() == [str(torch_expected), "False"], module

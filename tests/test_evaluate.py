@@ -178,3 +178,10 @@ def test_class_entropy_and_conditioning_come_from_the_generated_samples():
     assert rows[2].entropy == pytest.approx(3.3219, abs=1e-4)
     assert conditioned == {"obedient": [1.0] * 10}
     assert evaluate.conditioning(real_logits.roll(1, 0)) == [0.0] * 10  # asked for k, drawn k - 1
+
+
+def test_the_conditioning_line_names_the_data_sets_own_classes():
+    shares = [1.0] * 9 + [0.5]
+    fashion = evaluate.conditioning_line("CGAN", shares, "fashion-mnist")
+    assert "T-shirt/top 100.0%" in fashion and "Ankle boot 50.0%" in fashion and fashion.endswith("; all 95.0%")
+    assert ", 9 50.0%; all 95.0%" in evaluate.conditioning_line("CGAN", shares, "mnist")

@@ -165,3 +165,12 @@ def test_a_notebook_opened_alone_says_what_to_type(tmp_path):
                           capture_output=True, text=True, encoding="utf-8")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "!git clone" in proc.stderr and "%cd dlbook-companion/ch08_generative" in proc.stderr
+
+
+@pytest.mark.slow
+def test_the_log_file_is_utf8_on_a_console_that_is_not(tmp_path):
+    """--log is written in UTF-8 whatever the locale: the printed '·' of 6.4.1 needs it."""
+    log = tmp_path / "perceptron.log"
+    proc = run_as("ascii-locale", "ch06_feedforward/perceptron.py", "--out", tmp_path, "--log", log)
+    assert proc.returncode == 0, proc.stderr.decode("ascii", "replace")
+    assert "z = w·x + b = 0.2" in log.read_text(encoding="utf-8")

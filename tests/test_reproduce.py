@@ -96,3 +96,14 @@ def test_check_is_fast_offline_and_says_each_fix(tmp_path):
     assert all("→ fix: " in line for line in items if line.startswith("✘"))
     assert any(line.startswith(("✔ Python", "✘ Python")) for line in items)
     assert proc.returncode == (1 if "problem(s)" in lines[-1] else 0)
+
+
+def test_each_script_that_reads_a_data_set_is_given_the_one_asked_for():
+    """A row's uses_data is the script's own: it takes --dataset (its parser says dataset=True), so
+    reproduce.py --dataset fashion-mnist reaches it (evaluate.py too, which reads every generator)."""
+    args = Namespace(quick=False, out=ROOT / "figures", device=None, seed=None, dataset="fashion-mnist", data_dir=None)
+    for run in reproduce.RUNS:
+        takes = "dataset=True" in (ROOT / run.script).read_text(encoding="utf-8")
+        assert run.uses_data == takes, run.name
+        assert ("--dataset" in reproduce.command(run, args)) == takes, run.name
+    assert "fashion-mnist" in reproduce.command(runs("evaluate")[0], args)

@@ -37,3 +37,17 @@ def test_weights_from_another_dataset_are_not_used(synthetic_idx, tmp_path, caps
     capsys.readouterr()
     vae_vs_gan.main(common + ["--epochs", "1", "--quick-epochs", "1", "--max-steps", "1"])
     assert "No saved 2-D VAE for mnist" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_max_steps_reaches_the_models_it_trains(synthetic_idx, tmp_path, capsys):
+    """--max-steps caps each model trained here: 3 steps of 2-step epochs save one epoch, not two."""
+    from dlbook import checkpoints
+
+    root = synthetic_idx("mnist", n_train=200, n_test=10)
+    vae_vs_gan.main(["--device", "cpu", "--data-dir", str(root), "--out", str(tmp_path), "--epochs", "2",
+                     "--quick-epochs", "2", "--max-steps", "3"])
+    assert capsys.readouterr().out.count("training one for 2 epoch(s)") == 3
+    for name in ("vae_z2.pt", "vae_z20.pt", "gan.pt"):
+        saved = checkpoints.load_checkpoint(tmp_path / "vae_vs_gan" / "weights" / name)
+        assert saved["epoch"] == 1 and saved["args"]["max_steps"] == 3, name
