@@ -254,6 +254,16 @@ def ready(pending, ended, selected):
     return [run for run in pending if all(name in ended for name in run.needs if name in selected)]
 
 
+def next_ready(pending, results, selected, free, args, rerun):
+    """(the first ready run that can be reused, or else started if a slot is `free`, with its reused
+    Result or None), or None when no ready run can be dealt with now."""
+    for run in ready(pending, results, selected):
+        result, _ = reusable(run, args, command(run, args), rerun)
+        if result or free:
+            return run, result
+    return None
+
+
 class Progress:
     """One line on stderr with each running script's latest progress: redrawn in place on a
     terminal, written out every 30 s elsewhere (a log, a notebook cell)."""
@@ -293,18 +303,15 @@ def run_all(runs, args):
 
     try:
         while pending or running:
-            for run in ready(pending, results, selected):
-                if len(running) >= args.jobs:
-                    break
+            while step := next_ready(pending, results, selected, len(running) < args.jobs, args, rerun):
+                run, result = step
                 pending.remove(run)
-                argv = command(run, args)
-                result, why = reusable(run, args, argv, rerun)
+                if result is None and run.tensorflow and no_tensorflow:  # no TensorFlow wheel: not a failure
+                    result = Result("skipped", 0.0, "", no_tensorflow)
                 if result:
-                    print(f"\n=== {run.name} ({run.section}): reused, as the last run with these flags left it", flush=True)
+                    print(f"\n=== {run.name} ({run.section}): " + ("reused, as the last run with these flags left it"
+                          if result.status == "reused" else f"skipped: {result.reason}"), flush=True)
                     results[run.name] = result
-                elif run.tensorflow and no_tensorflow:  # expected where TensorFlow has no wheel: not a failure
-                    print(f"\n=== {run.name} ({run.section}): skipped: {no_tensorflow}", flush=True)
-                    results[run.name] = Result("skipped", 0.0, "", no_tensorflow)
                 else:
                     rerun.add(run.name)
                     running[run.name] = None  # its process, once started

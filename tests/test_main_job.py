@@ -199,3 +199,18 @@ def test_side_by_side_prints_the_numbers_of_one_at_a_time(tmp_path):
     assert logs[1] == logs[2] or all(
         logs[1][n].replace(str(tmp_path / "jobs1"), "") == logs[2][n].replace(str(tmp_path / "jobs2"), "") for n in logs[1])
     assert len(book_lines(logs[1]["gan"])) == 2
+
+
+def test_a_reused_run_readies_the_next_in_the_tables_order(tmp_path, monkeypatch):
+    """After an interruption, vae_z2 reused: autoencoder (which needs it) starts before the later cgan."""
+    events = []
+    monkeypatch.setattr(reproduce, "run_one", fake_run_one(events))
+    monkeypatch.setattr(reproduce.frameworks, "tensorflow_missing", lambda: None)
+    reused = {"perceptron", "xor_tensorflow", "xor_sweep", "backprop_manual", "keras_mlp", "vae_z2", "vae"}
+    monkeypatch.setattr(reproduce, "reusable", lambda run, *a: (reproduce.Result("reused", 1.0, "", ""), None)
+                        if run.name in reused else (None, "no record"))
+    args = reproduce.parse_args(["--out", str(tmp_path), "--jobs", "2", "--threads", "1"])
+    results = reproduce.run_all(sections.BOOK, args)
+    assert {name for name, r in results.items() if r.status == "reused"} == reused
+    starts = [name for event, name, _ in events if event == "start"]
+    assert starts[:2] == ["autoencoder", "gan"]
