@@ -251,6 +251,7 @@ def test_every_image_loads_the_slider_moves_and_the_live_figures_draw(folder, br
     # the verdict beside its curve, the measured unevenness beside the path, the live figures drawn
     text = browser.find_element("tag name", "body").text
     assert "Book check: within the book's range" in text and "VAE 0.250, GAN 0.750" in text
+    assert "GAN: this run's printed values over the book's range\n与书中结果对比" in text  # its curve, beside it
     assert browser.execute_script("return document.querySelectorAll('#live-pad canvas.pad').length") == 1
     pad_digit = """const root = document.querySelector('[data-live=pad]'); root.dlbookSet(1.5, -0.5);
         const c = root.querySelector('canvas.digit'), d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
