@@ -141,14 +141,15 @@ def interpolation_figure(encoders, decoders, x_a, x_b, out, steps=10):
 
 def main(argv=None):
     args = parse_args(argv)
-    device = torch_device(args.device)
-    seed_torch(args.seed)
-    with Console(args.log):
+    with Console(args.log) as console:  # every line printed below, on the terminal and in --log
+        device = torch_device(args.device)
+        seed_torch(args.seed)
         data_loader = vae.load_data(args, device)
         model = Autoencoder(z_dim=z_dim).to(device)
         optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
         path = os.path.join(args.out, "weights", "autoencoder.pt")
-        with training.Run(args, "autoencoder", path, len(data_loader), model=model, optimizer=optimizer) as run:
+        with training.Run(args, "autoencoder", path, len(data_loader), console=console, model=model,
+                          optimizer=optimizer) as run:
             train(args, model, optimizer, data_loader, run)
         model.eval()
         vae2, note = vae.find_or_train_vae(args, z_dim, args.epochs, device)

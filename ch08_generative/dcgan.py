@@ -14,6 +14,7 @@ import torch.nn as nn
 
 import gan  # the fully connected GAN of 8.3: its denorm, collapse check, curves, and its samples to compare
 from dlbook import checkpoints, cli, loader, training
+from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure
 from dlbook.seed import seed_torch
@@ -92,7 +93,7 @@ def build(args, device):
 
 
 # Training: gan.py's step, with images as 1x28x28 instead of 784-vectors
-def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
+def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run, fixed_noise):
     num_epochs, device = args.epochs, next(G.parameters()).device
     sample_dir = os.path.join(args.out, "dcgan_samples")
     total_step = len(data_loader)
@@ -139,7 +140,7 @@ def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
         save_image(gan.denorm(fake_images), os.path.join(sample_dir, 'fake_images-{}.png'.format(epoch + 1)))
         G.eval()  # batch norm with its running statistics, as at the end of training
         with torch.no_grad():
-            save_image(gan.denorm(G(run.state["fixed_noise"])),
+            save_image(gan.denorm(G(fixed_noise)),
                        os.path.join(sample_dir, 'fixed_noise-{}.png'.format(epoch + 1)), nrow=10)
         G.train()
 
@@ -188,21 +189,22 @@ def load_generator(checkpoint, device):
 
 def main(argv=None):
     args = parse_args(argv)
-    device = torch_device(args.device)
-    seed_torch(args.seed)
-    data_loader = load_data(args, device)
-    D, G, criterion, d_optimizer, g_optimizer = build(args, device)
-    fixed_noise = torch.randn(100, latent_size, device=device)
-    with training.Run(args, "dcgan", checkpoint_path(args.out), len(data_loader), first_epoch=0,
-                      check=gan.stop_if_collapsed, G=G, D=D, g_optimizer=g_optimizer, d_optimizer=d_optimizer,
-                      fixed_noise=fixed_noise) as run:
-        train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run)
-    history = run.losses()
-    epochs_done = len(history) // len(data_loader)
-    gan.training_curves(history, len(data_loader), args.out, "dcgan_training_curves.png", "DCGAN")
-    if epochs_done:
-        side_by_side_figure(args, epochs_done)
-    print(f"Weights: {os.path.join(args.out, 'weights')}/dcgan_G.ckpt, dcgan_D.ckpt")
+    with Console(args.log) as console:  # every line printed below, on the terminal and in --log
+        device = torch_device(args.device)
+        seed_torch(args.seed)
+        data_loader = load_data(args, device)
+        D, G, criterion, d_optimizer, g_optimizer = build(args, device)
+        fixed_noise = torch.randn(100, latent_size, device=device)
+        with training.Run(args, "dcgan", checkpoint_path(args.out), len(data_loader), first_epoch=0,
+                          check=gan.stop_if_collapsed, console=console, G=G, D=D, g_optimizer=g_optimizer,
+                          d_optimizer=d_optimizer, fixed_noise=fixed_noise) as run:
+            train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run, fixed_noise)
+        history = run.losses()
+        epochs_done = len(history) // len(data_loader)
+        gan.training_curves(history, len(data_loader), args.out, "dcgan_training_curves.png", "DCGAN")
+        if epochs_done:
+            side_by_side_figure(args, epochs_done)
+        print(f"Weights: {os.path.join(args.out, 'weights')}/dcgan_G.ckpt, dcgan_D.ckpt")
     return {"history": history}
 
 

@@ -68,7 +68,7 @@ def classifier_path(out, dataset):
     return os.path.join(out, "weights", f"classifier_{dataset}.pt")
 
 
-def get_classifier(args, device):
+def get_classifier(args, device, console):
     model = Classifier().to(device)
     path, state = checkpoints.find(args.out, lambda folder: classifier_path(folder, args.dataset), args.dataset)
     path = path or classifier_path(args.out, args.dataset)
@@ -82,8 +82,8 @@ def get_classifier(args, device):
         # The learning rate decays to 0 along a cosine: about 1% more test accuracy than a constant one
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, args.classifier_epochs * len(data_loader))
         run_args = argparse.Namespace(**{**vars(args), "epochs": args.classifier_epochs, "batch_size": batch_size})
-        with training.Run(run_args, "classifier", path, len(data_loader), model=model, optimizer=optimizer,
-                          scheduler=scheduler) as run:
+        with training.Run(run_args, "classifier", path, len(data_loader), console=console, model=model,
+                          optimizer=optimizer, scheduler=scheduler) as run:
             for epoch in run.epochs(args.classifier_epochs):
                 for x, y in data_loader:
                     loss = F.cross_entropy(model(x), y)
@@ -319,10 +319,10 @@ def conditioning_line(name, shares, dataset):
 
 def main(argv=None):
     args = parse_args(argv)
-    device = torch_device(args.device)
-    seed_torch(args.seed)
-    with Console(args.log):
-        classifier = get_classifier(args, device)
+    with Console(args.log) as console:  # every line printed below, on the terminal and in --log
+        device = torch_device(args.device)
+        seed_torch(args.seed)
+        classifier = get_classifier(args, device, console)
         x_test, y_test = loader.load_mnist(args, device, train=False)
         real_feats, real_logits = features_and_logits(classifier, x_test)
         accuracy = float((real_logits.argmax(1) == y_test).float().mean())

@@ -71,9 +71,9 @@ def samples_figure(vae_model, vae_note, G, gan_note, out, device):
 
 def main(argv=None):
     args = parse_args(argv)
-    device = torch_device(args.device)
-    seed_torch(args.seed)
-    with Console(args.log):
+    with Console(args.log):  # every line printed below, on the terminal and in --log
+        device = torch_device(args.device)
+        seed_torch(args.seed)
         vae2, note2 = vae.find_or_train_vae(args, 2, args.epochs, device)
         manifold_figure(vae2, args.out, note2, device)
         gallery.show_live_vae(vae2, args)  # in a notebook, Fig 8-8 live: point at z, see its digit (elsewhere nothing)

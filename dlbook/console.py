@@ -82,6 +82,12 @@ class Console:
         if self.log:
             self.log.flush()
 
+    def progress(self, total_steps, label=""):
+        """Count steps towards `total_steps` from now (None: no progress line, and clear it)."""
+        self._clear()
+        self.total, self.label, self.done = total_steps, label, 0
+        self.start = self.last_shown = time.perf_counter()
+
     def step(self, n=1):
         """Count finished steps; redraw the progress line at most twice a second (tty) or every 30 s."""
         self.done += n

@@ -5,7 +5,6 @@ behind two calls in the book's loop: `for epoch in run.epochs(num_epochs)` and
 """
 import math
 import signal
-import sys
 from pathlib import Path
 
 import torch
@@ -29,18 +28,20 @@ class Run:
     `state` holds what a checkpoint saves and --resume restores: modules and optimisers (by
     state_dict) and tensors (copied back in place). After each epoch the per-step values are
     checked for NaN/inf and, for a complete epoch, by `check(rows, epoch)`; then the checkpoint is
-    written. Printed lines go to the terminal and to --log; `run.lines` keeps them for the book check.
+    written. `console` is the script's Console (dlbook.console, opened first thing in main, so that
+    --log has every line the terminal shows); the run draws its progress there and `run.lines` keeps
+    what it printed for the book check. Without one, the run opens its own.
     """
 
-    def __init__(self, args, name, checkpoint, steps_per_epoch, first_epoch=1, check=None, **state):
-        self.args, self.name, self.path = args, name, Path(checkpoint)
+    def __init__(self, args, name, checkpoint, steps_per_epoch, first_epoch=1, check=None, console=None, **state):
+        self.args, self.name, self.path, self.console = args, name, Path(checkpoint), console
         self.steps_per_epoch, self.first_epoch, self.check, self.state = steps_per_epoch, first_epoch, check, state
         self.start_epoch = self.epochs_saved = self.steps = 0
         self.history = None  # [step, value] on the device; read back only at the end of each epoch
         self._offset = 0  # the first step the history holds (resumed runs start after the saved epochs)
         self._earlier = torch.empty(0)  # the saved epochs' history, from the checkpoint
         self.stopped = False
-        self._printed, self._replayed = [], 0  # the lines of the epochs a resumed run starts after
+        self._printed, self._first, self._replayed = [], 0, 0  # the saved epochs' lines; where ours begin
 
     # --- set-up and tear-down -------------------------------------------------------------------
     def __enter__(self):
@@ -50,10 +51,11 @@ class Run:
         total = self.args.epochs * self.steps_per_epoch
         if self.args.max_steps:
             total = min(total, self.args.max_steps)
-        # Inside a script's own Console (evaluate.py's classifier), that one already writes --log.
-        log = None if isinstance(sys.stdout, Console) else self.args.log
-        self.console = Console(log, max(total - self.steps, 0), label=self.name)
-        self.console.__enter__()
+        self._own_console = self.console is None  # a Run used alone (a benchmark): a console of its own
+        if self._own_console:
+            self.console = Console(self.args.log).__enter__()
+        self.console.progress(max(total - self.steps, 0), self.name)
+        self._first = len(self.console.lines)
         if self.args.resume:  # the saved epochs' lines again, so the printout (and --log) is whole
             print(f"Resuming after epoch {self.epochs_saved} from {self.path}; the lines printed before it:")
             for line in self._printed:
@@ -62,7 +64,9 @@ class Run:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.console.close()
+        self.console.progress(None)
+        if self._own_console:
+            self.console.close()
         if exc_type is KeyboardInterrupt:
             report_interrupt(self.path, self.epochs_saved)
         if exc_type is RuntimeError and "between 0 and 1" in str(exc):  # BCELoss given NaN probabilities
@@ -72,7 +76,8 @@ class Run:
 
     @property
     def lines(self):
-        return self.console.lines
+        """What was printed since this run began (the saved epochs' lines again, when resumed)."""
+        return self.console.lines[self._first:]
 
     # --- the two calls in the loop ----------------------------------------------------------------
     def epochs(self, num_epochs):
@@ -112,7 +117,7 @@ class Run:
         saved = {key: value.state_dict() if hasattr(value, "state_dict") else value
                  for key, value in self.state.items()}
         save_weights({**saved, "epoch": epochs_done, "history": self.losses(), "args": vars(self.args),
-                      "rng": rng_state(self._device()), "lines": self._printed + self.lines[self._replayed:]}, self.path)
+                      "rng": rng_state(self._device()), "lines": self._printed + self.console.lines[self._replayed:]}, self.path)
         self.epochs_saved = epochs_done
 
     def _device(self):
