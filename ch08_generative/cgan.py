@@ -20,7 +20,7 @@ from dlbook import book, checkpoints, cli, compare, data, loader, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
 from dlbook.seed import seed_torch
-from dlbook.figures import save_image  # torchvision's save_image, written atomically
+from dlbook.figures import save_image  # changed: torchvision's save_image, written atomically
 
 # Hyperparameters
 z_size = 100
@@ -53,9 +53,9 @@ def load_data(args, device):
 class Discriminator(nn.Module):
     def __init__(self):
         super().__init__()
-        self.label_emb = nn.Embedding(class_num, class_num)
+        self.label_emb = nn.Embedding(class_num, class_num)  # changed: was (10, 10), named
         self.model = nn.Sequential(
-            nn.Linear(image_size + class_num, 1024),
+            nn.Linear(image_size + class_num, 1024),  # changed: was 794 (784 pixels + 10 label values), named
             nn.LeakyReLU(0.2, inplace=True),
             nn.Dropout(0.4),
             nn.Linear(1024, 512),
@@ -68,30 +68,30 @@ class Discriminator(nn.Module):
             nn.Sigmoid())
 
     def forward(self, x, labels):
-        x = x.view(x.size(0), image_size)
+        x = x.view(x.size(0), image_size)  # changed: was 784, named
         c = self.label_emb(labels)
         x = torch.cat([x, c], 1)
         out = self.model(x)
-        return out.squeeze(1)
+        return out.squeeze(1)  # changed: was .squeeze(), which makes a batch of one a scalar
 
 
 # The generator G(z|y): noise and an embedding of the class to draw
 class Generator(nn.Module):
     def __init__(self):
         super().__init__()
-        self.label_emb = nn.Embedding(class_num, class_num)
+        self.label_emb = nn.Embedding(class_num, class_num)  # changed: was (10, 10), named
         self.model = nn.Sequential(
-            nn.Linear(z_size + class_num, 256),
+            nn.Linear(z_size + class_num, 256),  # changed: was 110 (100 noise + 10 label values), named
             nn.LeakyReLU(0.2, inplace=True),
             nn.Linear(256, 512),
             nn.LeakyReLU(0.2, inplace=True),
             nn.Linear(512, 1024),
             nn.LeakyReLU(0.2, inplace=True),
-            nn.Linear(1024, image_size),
+            nn.Linear(1024, image_size),  # changed: was 784, named
             nn.Tanh())
 
     def forward(self, z, labels):
-        z = z.view(z.size(0), z_size)
+        z = z.view(z.size(0), z_size)  # changed: was 100, named
         c = self.label_emb(labels)
         x = torch.cat([z, c], 1)
         out = self.model(x)
@@ -144,15 +144,15 @@ def train(args, generator, discriminator, criterion, d_optimizer, g_optimizer, d
             g_loss.backward()
             g_optimizer.step()
 
-            if (i + 1) % print_every == 0:
-                # D(G(z)): the discriminator's score of the fakes (the listing printed -fake_images.mean())
+            if (i + 1) % print_every == 0:  # changed: was % 200; print_every (200) lets the tests print sooner
+                # changed: D(G(z)) is the discriminator's score of the fakes (the listing printed -fake_images.mean())
                 print('Epoch [{}/{}], Step [{}/{}], d_loss: {:.4f}, g_loss: {:.4f}, D(x): {:.2f}, D(G(z)): {:.2f}'
                       .format(epoch, num_epochs, i + 1, total_step, d_loss.item(), g_loss.item(),
                               real_validity.mean().item(), fake_validity.mean().item()))
             if run.step(d_loss, g_loss, real_validity.mean(), fake_validity.mean(), -fake_images.mean()):
                 break  # plumbing above: history (with the listing's quantity), progress, --max-steps
 
-        # Save the real images once, the generated ones after every epoch
+        # Save the real images once, the generated ones every epoch (changed: gan.denorm for (x + 1) / 2, clamped)
         if (epoch + 1) == 1:
             save_image(gan.denorm(real_images.view(-1, 1, 28, 28)), os.path.join(sample_dir, 'real_images.png'))
         save_image(gan.denorm(fake_images.view(-1, 1, 28, 28)),
@@ -160,8 +160,8 @@ def train(args, generator, discriminator, criterion, d_optimizer, g_optimizer, d
 
     # Save the weights
     weights = os.path.join(args.out, "weights")
-    checkpoints.save_weights(generator.state_dict(), os.path.join(weights, 'cgan_G.ckpt'))  # CPU tensors
-    checkpoints.save_weights(discriminator.state_dict(), os.path.join(weights, 'cgan_D.ckpt'))
+    checkpoints.save_weights(generator.state_dict(), os.path.join(weights, 'cgan_G.ckpt'))  # changed: CPU tensors, in weights/
+    checkpoints.save_weights(discriminator.state_dict(), os.path.join(weights, 'cgan_D.ckpt'))  # changed: likewise
 
 
 # Images of the class you ask for: one class per row (row r is class r), and the listing's generate_digit
@@ -178,11 +178,11 @@ def class_grid(generator, z, names, out):
     return save_figure(fig, out, "cgan_class_grid.png")
 
 
-def generate_digit(generator, digit, out, names):
-    z = torch.randn(1, z_size, device=next(generator.parameters()).device)
-    label = torch.tensor([digit], device=z.device)
+def generate_digit(generator, digit, out, names):  # changed: draws the image and saves the figure
+    z = torch.randn(1, z_size, device=next(generator.parameters()).device)  # changed: z_size, G's device
+    label = torch.tensor([digit], device=z.device)  # changed: was torch.LongTensor([digit]).to(device)
     with torch.no_grad():
-        img = gan.denorm(generator(z, label))
+        img = gan.denorm(generator(z, label))  # changed: was .data.cpu(), then 0.5 * img + 0.5
     fig, ax = plt.subplots(figsize=(2.6, 2.9))  # one 28x28 image, drawn large enough to see
     ax.imshow(img[0].cpu().numpy(), cmap="gray", vmin=0, vmax=1)
     ax.set_title(f"G(z|y={digit}): {names[digit]}", fontsize=10)

@@ -15,7 +15,7 @@ from dlbook import checkpoints, cli, compare, loader, training
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
-from dlbook.figures import save_image  # torchvision's save_image, written atomically
+from dlbook.figures import save_image  # changed: torchvision's save_image, written atomically
 
 # Hyperparameters
 latent_size = 64
@@ -44,7 +44,7 @@ def load_data(args, device):
 
 # 8.3.1 The discriminator: an image in, the probability that it is real out
 def discriminator():  # changed: the book's D = nn.Sequential(...), in a function that 8.4 and 8.5 reuse
-    return nn.Sequential(
+    return nn.Sequential(  # changed: was D = nn.Sequential(
         nn.Linear(image_size, hidden_size),
         nn.LeakyReLU(0.2),
         nn.Linear(hidden_size, hidden_size),
@@ -55,7 +55,7 @@ def discriminator():  # changed: the book's D = nn.Sequential(...), in a functio
 
 # 8.3.2 The generator: a latent vector z in, an image in [-1, 1] out (Tanh)
 def generator():  # changed: the book's G = nn.Sequential(...), in a function, likewise
-    return nn.Sequential(
+    return nn.Sequential(  # changed: was G = nn.Sequential(
         nn.Linear(latent_size, hidden_size),
         nn.ReLU(),
         nn.Linear(hidden_size, hidden_size),
@@ -140,7 +140,7 @@ def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
             g_loss.backward()
             g_optimizer.step()
 
-            if (i + 1) % print_every == 0:
+            if (i + 1) % print_every == 0:  # changed: was % 200; print_every (200) lets the tests print sooner
                 print('Epoch [{}/{}], Step [{}/{}], d_loss: {:.4f}, g_loss: {:.4f}, D(x): {:.2f}, D(G(z)): {:.2f}'
                       .format(epoch, num_epochs, i + 1, total_step, d_loss.item(), g_loss.item(),
                               real_score.mean().item(), fake_score.mean().item()))
@@ -162,8 +162,8 @@ def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
 
     # Save the model checkpoints
     weights = os.path.join(args.out, "weights")
-    checkpoints.save_weights(G.state_dict(), os.path.join(weights, 'G.ckpt'))  # as CPU tensors: they load anywhere
-    checkpoints.save_weights(D.state_dict(), os.path.join(weights, 'D.ckpt'))
+    checkpoints.save_weights(G.state_dict(), os.path.join(weights, 'G.ckpt'))  # changed: CPU tensors, in weights/
+    checkpoints.save_weights(D.state_dict(), os.path.join(weights, 'D.ckpt'))  # changed: likewise
 
 
 def stop_if_collapsed(rows, epoch):
