@@ -65,7 +65,7 @@ def our_epoch(name, args, device, tmp, module=None):
 
     def epoch():
         with training.Run(our_args, name, Path(tmp) / f"{name}.pt", len(loader), **state) as run:
-            script.train(our_args, *nets, loader, run)
+            script.train(our_args, *nets, loader, run, *state.values())
     return epoch
 
 

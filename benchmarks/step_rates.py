@@ -72,7 +72,7 @@ def trainer(name, args, tmp):
         state = {"fixed_noise": torch.zeros(100, script.latent_size)} if name in ("gan", "dcgan") else {}
         with contextlib.redirect_stdout(io.StringIO()), MarkedRun(script_args, name, Path(tmp) / f"{name}.pt",
                                                                   len(loader), **state) as run:
-            script.train(script_args, *nets, loader, run)
+            script.train(script_args, *nets, loader, run, *state.values())
     return train
 
 

@@ -17,6 +17,7 @@ import torch.nn as nn
 
 import gan  # 8.3's training-curves figure
 from dlbook import book, checkpoints, cli, compare, data, loader, training
+from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
 from dlbook.seed import seed_torch
@@ -213,7 +214,7 @@ def architecture_figure(generator, discriminator, out):
     return save_figure(fig, out, "fig8-9_cgan_architecture.png")
 
 
-def listing_quantity_line(history, steps_per_epoch):
+def listing_quantity_line(history):
     """One line: what the listing printed as D(G(z)) at this run's last printed step, beside the book's."""
     last = (len(history) // print_every) * print_every - 1
     if last < 0:
@@ -234,26 +235,27 @@ def load_generator(checkpoint, device):
 
 def main(argv=None):
     args = parse_args(argv)
-    device = torch_device(args.device)
-    seed_torch(args.seed)
-    data_loader = load_data(args, device)
-    generator, discriminator, criterion, d_optimizer, g_optimizer = build(args, device)
-    fixed_z = torch.randn(class_num * class_num, z_size, device=device)
-    with training.Run(args, "cgan", checkpoint_path(args.out), len(data_loader), first_epoch=0,
-                      G=generator, D=discriminator, g_optimizer=g_optimizer, d_optimizer=d_optimizer,
-                      fixed_z=fixed_z) as run:
-        train(args, generator, discriminator, criterion, d_optimizer, g_optimizer, data_loader, run)
+    with Console(args.log) as console:  # every line printed below, on the terminal and in --log
+        device = torch_device(args.device)
+        seed_torch(args.seed)
+        data_loader = load_data(args, device)
+        generator, discriminator, criterion, d_optimizer, g_optimizer = build(args, device)
+        fixed_z = torch.randn(class_num * class_num, z_size, device=device)
+        with training.Run(args, "cgan", checkpoint_path(args.out), len(data_loader), first_epoch=0, console=console,
+                          G=generator, D=discriminator, g_optimizer=g_optimizer, d_optimizer=d_optimizer,
+                          fixed_z=fixed_z) as run:
+            train(args, generator, discriminator, criterion, d_optimizer, g_optimizer, data_loader, run)
         history = run.losses()
-        print(listing_quantity_line(history, len(data_loader)))
+        print(listing_quantity_line(history))
         compare.report("cgan", run.lines, args.dataset, args.epochs, args.out)
-    generator.eval()
-    architecture_figure(generator, discriminator, args.out)
-    class_grid(generator, fixed_z, data.DATASETS[args.dataset]["class_names"], args.out)
-    if args.digit is not None:
-        generate_digit(generator, args.digit, args.out, data.DATASETS[args.dataset]["class_names"])
-    gan.training_curves(history, len(data_loader), args.out, "cgan_training_curves.png", "CGAN",
-                        extra=("minus the mean pixel of the fakes (the listing's 'D(G(z))')", history[:, 4]))
-    print(f"Weights: {os.path.join(args.out, 'weights')}/cgan_G.ckpt, cgan_D.ckpt")
+        generator.eval()
+        architecture_figure(generator, discriminator, args.out)
+        class_grid(generator, fixed_z, data.DATASETS[args.dataset]["class_names"], args.out)
+        if args.digit is not None:
+            generate_digit(generator, args.digit, args.out, data.DATASETS[args.dataset]["class_names"])
+        gan.training_curves(history, len(data_loader), args.out, "cgan_training_curves.png", "CGAN",
+                            extra=("minus the mean pixel of the fakes (the listing's 'D(G(z))')", history[:, 4]))
+        print(f"Weights: {os.path.join(args.out, 'weights')}/cgan_G.ckpt, cgan_D.ckpt")
     return {"history": history, "generator": generator}
 
 

@@ -12,6 +12,7 @@ import torch
 import torch.nn as nn
 
 from dlbook import checkpoints, cli, compare, loader, training
+from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
@@ -43,7 +44,7 @@ def load_data(args, device):
 
 
 # 8.3.1 The discriminator: an image in, the probability that it is real out
-def discriminator():  # changed: the book's D = nn.Sequential(...), in a function that 8.4 and 8.5 reuse
+def discriminator():  # changed: the book's D = nn.Sequential(...), in a function like G's
     return nn.Sequential(  # changed: was D = nn.Sequential(
         nn.Linear(image_size, hidden_size),
         nn.LeakyReLU(0.2),
@@ -54,7 +55,7 @@ def discriminator():  # changed: the book's D = nn.Sequential(...), in a functio
 
 
 # 8.3.2 The generator: a latent vector z in, an image in [-1, 1] out (Tanh)
-def generator():  # changed: the book's G = nn.Sequential(...), in a function, likewise
+def generator():  # changed: the book's G = nn.Sequential(...), in a function: load_generator (8.4, 8.5) calls it
     return nn.Sequential(  # changed: was G = nn.Sequential(
         nn.Linear(latent_size, hidden_size),
         nn.ReLU(),
@@ -83,7 +84,7 @@ def denorm(x):
 
 
 # 8.3.3 Training
-def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
+def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run, fixed_noise):
     num_epochs, device = args.epochs, next(G.parameters()).device
     sample_dir = os.path.join(args.out, "gan_samples")
 
@@ -157,7 +158,7 @@ def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
         save_image(denorm(fake_images), os.path.join(sample_dir, 'fake_images-{}.png'.format(epoch + 1)))
         # Beyond the book: one fixed batch of noise every epoch, so the grids show G learning
         with torch.no_grad():
-            save_image(denorm(G(run.state["fixed_noise"])).view(-1, 1, 28, 28),
+            save_image(denorm(G(fixed_noise)).view(-1, 1, 28, 28),
                        os.path.join(sample_dir, 'fixed_noise-{}.png'.format(epoch + 1)), nrow=10)
 
     # Save the model checkpoints
@@ -166,19 +167,30 @@ def train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run):
     checkpoints.save_weights(D.state_dict(), os.path.join(weights, 'D.ckpt'))  # changed: likewise
 
 
-def stop_if_collapsed(rows, epoch):
-    """A discriminator that wins every step of an epoch gives the generator no gradient to learn from."""
-    if bool(((rows[:, 2] > 0.99) & (rows[:, 3] < 0.01)).all()):
-        cli.fail(f"the discriminator collapsed in epoch {epoch}: D(x) > 0.99 and D(G(z)) < 0.01 at every step, "
-                 f"so the generator learns nothing; try another --seed or a lower --lr", status=1)
-
-
-# 8.3.4 Fig 8-7 from the fixed noise; beyond the book, the course of the game
+# 8.3.4 Fig 8-7 from the fixed noise
 def samples_figure(G, fixed_noise, out):
     with torch.no_grad():
         path = os.path.join(out, "fig8-7_gan_samples.png")
         save_image(denorm(G(fixed_noise)).view(-1, 1, 28, 28), path, nrow=10)
     show(path)
+
+
+def checkpoint_path(out):
+    return os.path.join(out, "weights", "gan.pt")
+
+
+def load_generator(checkpoint, device):
+    """The trained G from the checkpoint gan.py saves (the loaded dict), for vae_vs_gan.py and evaluate.py."""
+    return checkpoints.load_model(generator(), checkpoint, "G", device)
+
+
+# ---- Beyond the book: the health check and the curves of the game, used here and by 8.5 ----------
+# (dcgan.py uses both, cgan.py the curves, with its `name`, `title` and `extra` line)
+def stop_if_collapsed(rows, epoch):
+    """A discriminator that wins every step of an epoch gives the generator no gradient to learn from."""
+    if bool(((rows[:, 2] > 0.99) & (rows[:, 3] < 0.01)).all()):
+        cli.fail(f"the discriminator collapsed in epoch {epoch}: D(x) > 0.99 and D(G(z)) < 0.01 at every step, "
+                 f"so the generator learns nothing; try another --seed or a lower --lr", status=1)
 
 
 def training_curves(history, steps_per_epoch, out, name="gan_training_curves.png", title="GAN", extra=None):
@@ -199,32 +211,24 @@ def training_curves(history, steps_per_epoch, out, name="gan_training_curves.png
     return save_figure(fig, out, name)
 
 
-def checkpoint_path(out):
-    return os.path.join(out, "weights", "gan.pt")
-
-
-def load_generator(checkpoint, device):
-    """The trained G from the checkpoint gan.py saves (the loaded dict), for vae_vs_gan.py and evaluate.py."""
-    return checkpoints.load_model(generator(), checkpoint, "G", device)
-
-
 def main(argv=None):
     args = parse_args(argv)
-    device = torch_device(args.device)
-    seed_torch(args.seed)
-    data_loader = load_data(args, device)
-    D, G, criterion, d_optimizer, g_optimizer = build(args, device)
-    fixed_noise = torch.randn(100, latent_size, device=device)
-    with training.Run(args, "gan", checkpoint_path(args.out), len(data_loader), first_epoch=0,
-                      check=stop_if_collapsed, G=G, D=D, g_optimizer=g_optimizer, d_optimizer=d_optimizer,
-                      fixed_noise=fixed_noise) as run:
-        train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run)
+    with Console(args.log) as console:  # every line printed below, on the terminal and in --log
+        device = torch_device(args.device)
+        seed_torch(args.seed)
+        data_loader = load_data(args, device)
+        D, G, criterion, d_optimizer, g_optimizer = build(args, device)
+        fixed_noise = torch.randn(100, latent_size, device=device)
+        with training.Run(args, "gan", checkpoint_path(args.out), len(data_loader), first_epoch=0,
+                          check=stop_if_collapsed, console=console, G=G, D=D, g_optimizer=g_optimizer,
+                          d_optimizer=d_optimizer, fixed_noise=fixed_noise) as run:
+            train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run, fixed_noise)
         # Does this run match the book? The printed lines against the book's, with one verdict line.
         compare.report("gan", run.lines, args.dataset, args.epochs, args.out)
-    history = run.losses()
-    samples_figure(G, fixed_noise, args.out)
-    training_curves(history, len(data_loader), args.out)
-    print(f"Weights: {os.path.join(args.out, 'weights')}/G.ckpt, D.ckpt")
+        history = run.losses()
+        samples_figure(G, fixed_noise, args.out)
+        training_curves(history, len(data_loader), args.out)
+        print(f"Weights: {os.path.join(args.out, 'weights')}/G.ckpt, D.ckpt")
     return {"history": history}
 
 

@@ -13,6 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from dlbook import checkpoints, cli, compare, gallery, loader, training
+from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
@@ -196,13 +197,14 @@ def find_or_train_vae(args, z, epochs, device):
 
 def main(argv=None):
     args = parse_args(argv)
-    device = torch_device(args.device)
-    seed_torch(args.seed)
-    data_loader = load_data(args, device)
-    model, optimizer = build(args, device)
-    with training.Run(args, "vae", weights_path(args.out, args.z_dim), len(data_loader),
-                      model=model, optimizer=optimizer) as run:
-        train(args, model, optimizer, data_loader, run)
+    with Console(args.log) as console:  # every line printed below, on the terminal and in --log
+        device = torch_device(args.device)
+        seed_torch(args.seed)
+        data_loader = load_data(args, device)
+        model, optimizer = build(args, device)
+        with training.Run(args, "vae", weights_path(args.out, args.z_dim), len(data_loader), console=console,
+                          model=model, optimizer=optimizer) as run:
+            train(args, model, optimizer, data_loader, run)
         model.eval()
         x_test, _ = loader.load_mnist(args, device, train=False)
         train_nats, test_nats = per_image_nats(model, data_loader.images), per_image_nats(model, x_test)
@@ -215,15 +217,15 @@ def main(argv=None):
         else:
             print(f"Book check: the book's VAE has a {z_dim}-D latent space; with --z-dim {args.z_dim} "
                   f"its numbers do not apply (no verdict)")
-    reconstruction_figure(model, x_test, args.out)
-    samples_figure(model, args.out)
-    gallery.show_live_vae(model, args)  # a 2-D VAE in a notebook: Fig 8-8 live, point at z (elsewhere nothing)
-    history = run.losses()
-    loss_curves(history, len(data_loader), len(data_loader.images), args.batch_size, args.z_dim, args.out)
-    if run.epochs_saved:  # a --max-steps run may stop before its first epoch ends: then none were written
-        print(f"Weights: {weights_path(args.out, args.z_dim)}")
-    else:
-        print("Weights: none saved (stopped before the first epoch ended)")
+        reconstruction_figure(model, x_test, args.out)
+        samples_figure(model, args.out)
+        gallery.show_live_vae(model, args)  # a 2-D VAE in a notebook: Fig 8-8 live, point at z (elsewhere nothing)
+        history = run.losses()
+        loss_curves(history, len(data_loader), len(data_loader.images), args.batch_size, args.z_dim, args.out)
+        if run.epochs_saved:  # a --max-steps run may stop before its first epoch ends: then none were written
+            print(f"Weights: {weights_path(args.out, args.z_dim)}")
+        else:
+            print("Weights: none saved (stopped before the first epoch ended)")
     return {"history": history, "train_nats": train_nats, "test_nats": test_nats}
 
 

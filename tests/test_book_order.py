@@ -57,3 +57,23 @@ def test_each_figure_file_in_the_table_is_written_by_its_script():
             assert re.sub(r"(_z2|_8)?\.png$", "", figure.file) in text, (row.name, figure.file)
             # the book's figure numbers only on the book's figures: ours cannot be mistaken for them
             assert figure.file.startswith("fig") == figure.book.startswith("Fig") or figure.file.endswith("_z2.png")
+
+
+def template_steps(script):
+    """The first statements of a script's main, as source: flags, the Console, the device, the seed."""
+    tree = ast.parse((REPO_ROOT / script).read_text(encoding="utf-8"))
+    main = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "main")
+    first, console = main.body[:2]
+    inner = console.body[:2] if isinstance(console, ast.With) else []
+    return [ast.unparse(first), ast.unparse(console.items[0]) if isinstance(console, ast.With) else ast.unparse(console),
+            *map(ast.unparse, inner)]
+
+
+@pytest.mark.parametrize("script", [s for s in sections.SCRIPTS if s.startswith("ch08")])
+def test_every_chapter_8_main_follows_the_one_template(script):
+    """CONTRIBUTING.md's template: the flags, then one Console (so --log has every line), then the
+    device and the seed, in this order."""
+    steps = template_steps(script)
+    assert steps[0] == "args = parse_args(argv)"
+    assert steps[1] in ("Console(args.log) as console", "Console(args.log)")
+    assert steps[2:] == ["device = torch_device(args.device)", "seed_torch(args.seed)"]

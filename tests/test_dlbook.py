@@ -285,3 +285,20 @@ def test_only_the_chapter_8_plumbing_loads_pytorch_and_nothing_loads_tensorflow(
                                    ("frameworks", False), ("training", True), ("checkpoints", True)):
         out = subprocess.run([sys.executable, "-c", code, module], capture_output=True, text=True, check=True).stdout
         assert out.split() == [str(torch_expected), "False"], module
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["vae", "gan", "cgan", "dcgan", "autoencoder"])
+def test_the_log_holds_every_line_the_terminal_shows(name, small_flags, tmp_path, capsys):
+    """--log is the printout: the Device: line before training, the book's lines, the verdict,
+    and the Figure: and Weights: lines after it."""
+    import importlib
+
+    script = importlib.import_module(name)
+    flags = small_flags(script, *([script.gan] if hasattr(script, "gan") else []))
+    log = tmp_path / "run.log"
+    script.main(["--device", "cpu", *map(str, flags), "--epochs", "1", "--log", str(log)])
+    shown = capsys.readouterr().out.splitlines()
+    assert log.read_text(encoding="utf-8").splitlines() == shown
+    assert shown[0].startswith("Device: ") and any(line.startswith("Figure: ") for line in shown)
+    assert name == "autoencoder" or shown[-1].startswith("Weights: ")

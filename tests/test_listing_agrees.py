@@ -70,9 +70,9 @@ def test_gan_prints_the_listings_numbers(tmp_path, capsys, monkeypatch):
     nets[0].load_state_dict(start[0])
     nets[1].load_state_dict(start[1])
     torch.manual_seed(0)
-    with training.Run(args, "gan", tmp_path / "gan.pt", len(loader), first_epoch=0,
-                      fixed_noise=torch.zeros(100, gan.latent_size)) as run:
-        gan.train(args, *nets, loader, run)
+    fixed_noise = torch.zeros(100, gan.latent_size)
+    with training.Run(args, "gan", tmp_path / "gan.pt", len(loader), first_epoch=0, fixed_noise=fixed_noise) as run:
+        gan.train(args, *nets, loader, run, fixed_noise)
     assert len(expected) == 6 and printed("gan", capsys) == pytest.approx(expected, rel=1e-3, abs=0.0051)
 
 
