@@ -5,8 +5,8 @@
     python reproduce.py --chapter 8 --dataset fashion-mnist --device cuda
 
 Each script's printout is saved as <out>/logs/<name>.log, the figures land in <out>/, and
-<out>/README.md becomes a gallery: each figure with its book number, caption and the command
-that made it. The run ends with a summary table.
+<out>/index.html and <out>/README.md become the gallery (dlbook.gallery): each figure with its book
+number, caption and the command that made it. The run ends with a summary table.
 
 It continues where it stopped: run again with the same flags after an interruption (Ctrl-C, a
 laptop's sleep, a recycled notebook runtime) and each script that finished is reused, the one
