@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -213,4 +214,27 @@ def test_a_reused_run_readies_the_next_in_the_tables_order(tmp_path, monkeypatch
     results = reproduce.run_all(sections.BOOK, args)
     assert {name for name, r in results.items() if r.status == "reused"} == reused
     starts = [name for event, name, _ in events if event == "start"]
-    assert starts[:2] == ["autoencoder", "gan"]
+    ready = [row.name for row in sections.BOOK if row.name not in reused and set(row.needs) <= reused]
+    assert starts[:2] == ready[:2] and ready[0] == "autoencoder"  # the first two ready, in the table's order
+
+
+def test_each_rows_saved_files_are_the_ones_its_script_writes(tmp_path):
+    """Section.saves against the scripts' own path functions (or, where a script writes a path
+    inline, its text): a wrong name would make reproduce.py start an interrupted run over and miss
+    the weights it checks before reusing a run."""
+    import cgan
+    import dcgan
+    import gan
+    import vae
+
+    own = {"vae_z2": vae.weights_path(tmp_path, 2), "vae": vae.weights_path(tmp_path, vae.z_dim),
+           "gan": gan.checkpoint_path(tmp_path), "cgan": cgan.checkpoint_path(tmp_path),
+           "dcgan": dcgan.checkpoint_path(tmp_path)}
+    for row in sections.BOOK:
+        if row.resumes:
+            assert row.saves, row.name
+        if row.name in own:
+            assert tmp_path / row.saves[0] == Path(own[row.name]), row.name
+        text = (ROOT / row.script).read_text(encoding="utf-8")
+        for saved in row.saves[1:] if row.name in own else row.saves:
+            assert Path(saved).name.replace("{dataset}", "") .split(".")[0].rstrip("_") in text, (row.name, saved)
