@@ -201,6 +201,7 @@ def run_one(run, args, threads=None, live=True, progress=None, started=None):
     argv = command(run, args)
     shown = shlex.join(["python", *argv[1:]])
     resume = resumable(run, args, argv)
+    earlier = read_record(run, args)["seconds"] if resume else 0.0  # the interrupted attempt's time counts too
     header = f"\n=== {run.name} ({run.section}): {shown}" + (" (continued: --resume)" if resume else "")
     note = f"Note: {script_device(run, args)[1]}\n" if script_device(run, args)[1] else ""
     if live:
@@ -234,7 +235,7 @@ def run_one(run, args, threads=None, live=True, progress=None, started=None):
                 print(line, end="", flush=True)
             lines.append(line)
         reader.join()
-    seconds = time.perf_counter() - start
+    seconds = earlier + time.perf_counter() - start
     text = "".join(lines)
     stderr = "".join(line for line in errors if "\r" not in line)  # the progress line's redraws: not kept
     with atomic_path(args.out / "logs" / f"{run.name}.log") as tmp:

@@ -247,7 +247,10 @@ def test_every_image_loads_the_slider_moves_and_the_live_figures_draw(folder, br
     assert browser.execute_script(label) == "epoch 1 of 10"
     src = browser.execute_script("return document.querySelector('.epochs img').getAttribute('src')")
     assert src == "gan_samples/fixed_noise-1.png"
-    assert browser.execute_script("const i = document.querySelector('.epochs img'); return i.complete && i.naturalWidth") > 0
+    from selenium.webdriver.support.ui import WebDriverWait  # the new epoch's file loads after the slider moves
+
+    loaded = "const i = document.querySelector('.epochs img'); return i.complete && i.naturalWidth"
+    assert WebDriverWait(browser, 10).until(lambda b: b.execute_script(loaded)) > 0
     # the verdict beside its curve, the measured unevenness beside the path, the live figures drawn
     text = browser.find_element("tag name", "body").text
     assert "Book check: within the book's range" in text and "VAE 0.250, GAN 0.750" in text

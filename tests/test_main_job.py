@@ -174,6 +174,8 @@ def test_an_interrupted_main_job_goes_on_where_it_stopped(tmp_path):
     second = again.communicate(timeout=300)[0]
     assert again.returncode == 0, second
     assert summary(second) == {"perceptron": "reused", "gan": "ok"}
+    before, after = (float(re.search(r"^gan +\S+ +\w+ +([\d.]+)s", text, re.M).group(1)) for text in (first, second))
+    assert after > before > 0  # the time of the whole run, the interrupted attempt's included
     log = (out / "logs" / "gan.log").read_text(encoding="utf-8")
     assert log.startswith("$ python ch08_generative/gan.py --epochs 3") and "Resuming after epoch " in log
 
