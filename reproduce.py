@@ -150,8 +150,8 @@ def stamp(path):
     return [info.st_size, info.st_mtime_ns]
 
 
-def write_record(run, args, argv, status, seconds=0.0, files=()):
-    record = {"command": argv[1:], "status": status, "seconds": round(seconds, 1),
+def write_record(run, args, argv, status, seconds=0.0, files=(), started=None):
+    record = {"command": argv[1:], "status": status, "seconds": round(seconds, 1), "started": started or time.time(),
               "files": {os.fspath(p): stamp(p) for p in files}}
     with atomic_path(record_path(args.out, run.name)) as tmp:
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
@@ -186,10 +186,13 @@ def reusable(run, args, argv, rerun=()):
 
 def resumable(run, args, argv):
     """True when this script was interrupted last time, with the same command, after saving an
-    epoch: it goes on from there with its own --resume."""
+    epoch: it goes on from there with its own --resume. Still "running" means the main job itself
+    was killed (a recycled notebook runtime); a checkpoint older than that attempt is another run's."""
     record = read_record(run, args)
-    return bool(run.resumes and not args.fresh and record and record["status"] == "interrupted"
-                and record["command"] == argv[1:] and (args.out / run.saves[0]).exists())
+    checkpoint = args.out / run.saves[0] if run.saves else None
+    return bool(run.resumes and not args.fresh and record and record["status"] in ("interrupted", "running")
+                and record["command"] == argv[1:] and checkpoint.exists()
+                and os.stat(checkpoint).st_mtime >= record.get("started", float("inf")))
 
 
 # --- running scripts ---------------------------------------------------------------------------------
@@ -206,7 +209,8 @@ def run_one(run, args, threads=None, live=True, progress=None, started=None):
     note = f"Note: {script_device(run, args)[1]}\n" if script_device(run, args)[1] else ""
     if live:
         print(header + "\n" + note, end="", flush=True)
-    write_record(run, args, argv, "running")
+    began = read_record(run, args)["started"] if resume else time.time()  # when this run's first attempt began
+    write_record(run, args, argv, "running", earlier, started=began)
     start = time.perf_counter()
     lines, errors = [], []
 
@@ -243,7 +247,8 @@ def run_one(run, args, threads=None, live=True, progress=None, started=None):
     last_error = stderr.strip().splitlines()[-1] if stderr.strip() else ""
     status = "ok" if proc.returncode == 0 else "interrupted" if proc.returncode in (130, -2) else \
         f"failed ({proc.returncode})"
-    write_record(run, args, argv, status.split(" ")[0], seconds, outputs(run, text, args) if status == "ok" else ())
+    write_record(run, args, argv, status.split(" ")[0], seconds, outputs(run, text, args) if status == "ok" else (),
+                 began)
     if not live:
         print(header + "\n" + note + text, end="", flush=True)
         print(stderr, end="", file=sys.stderr, flush=True)

@@ -240,3 +240,27 @@ def test_each_rows_saved_files_are_the_ones_its_script_writes(tmp_path):
         text = (ROOT / row.script).read_text(encoding="utf-8")
         for saved in row.saves[1:] if row.name in own else row.saves:
             assert Path(saved).name.replace("{dataset}", "") .split(".")[0].rstrip("_") in text, (row.name, saved)
+
+
+def test_only_this_runs_own_checkpoint_is_continued(tmp_path):
+    """--resume only for an attempt with the same command that ended interrupted, or was still running
+    when the main job died, and only from a checkpoint written since that attempt began (not one a
+    --quick run left there)."""
+    gan_row, = runs("gan")
+    args = reproduce.parse_args(["--out", str(tmp_path)])
+    argv = reproduce.command(gan_row, args)
+    checkpoint = tmp_path / gan_row.saves[0]
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"saved")
+    os.utime(checkpoint, (time.time() - 100, time.time() - 100))  # older than the attempt below
+    reproduce.write_record(gan_row, args, argv, "interrupted", 5.0)
+    assert not reproduce.resumable(gan_row, args, argv)
+    checkpoint.write_bytes(b"saved since")
+    assert reproduce.resumable(gan_row, args, argv)
+    for status, expected in (("running", True), ("failed", False), ("ok", False)):
+        reproduce.write_record(gan_row, args, argv, status, 5.0, started=time.time() - 10)
+        assert reproduce.resumable(gan_row, args, argv) == expected, status
+    reproduce.write_record(gan_row, args, argv, "interrupted", 5.0, started=time.time() - 10)
+    assert reproduce.resumable(gan_row, args, argv)
+    assert not reproduce.resumable(gan_row, args, argv[:-1] + ["other"])  # another command
+    assert not reproduce.resumable(gan_row, reproduce.parse_args(["--out", str(tmp_path), "--fresh"]), argv)
