@@ -15,6 +15,7 @@ over). Scripts that need nothing from each other run side by side (--jobs), each
 of the cores.
 """
 import argparse
+import hashlib
 import json
 import os
 import queue
@@ -151,10 +152,15 @@ def stamp(path):
 
 
 def write_record(run, args, argv, status, seconds=0.0, files=(), started=None):
-    record = {"command": argv[1:], "status": status, "seconds": round(seconds, 1), "started": started or time.time(),
-              "files": {os.fspath(p): stamp(p) for p in files}}
+    record = {"command": argv[1:], "script": script_hash(run), "status": status, "seconds": round(seconds, 1),
+              "started": started or time.time(), "files": {os.fspath(p): stamp(p) for p in files}}
     with atomic_path(record_path(args.out, run.name)) as tmp:
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+
+
+def script_hash(run):
+    """The script's text as a hash: an edited (or updated) script is run again, not reused."""
+    return hashlib.sha256((ROOT / run.script).read_bytes()).hexdigest()[:16]
 
 
 def read_record(run, args):
@@ -173,6 +179,8 @@ def reusable(run, args, argv, rerun=()):
         return None, "--fresh" if args.fresh else "no record of an earlier run"
     if record["command"] != argv[1:]:
         return None, "made with other flags"
+    if record.get("script") != script_hash(run):
+        return None, f"{run.script} changed since"
     if record["status"] != "ok":
         return None, f"it ended {record['status']} last time"
     changed = [f for f, was in record["files"].items() if not os.path.exists(f) or stamp(f) != was]

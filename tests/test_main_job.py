@@ -119,6 +119,13 @@ def test_finished_scripts_are_reused_unless_something_changed(tmp_path, capsys):
             {"perceptron": "reused", "backprop_manual": "ok"}
         assert summary((reproduce.main(base + ["--seed", "1", "--fresh"]), capsys.readouterr().out)[1]) == \
             {"perceptron": "ok", "backprop_manual": "ok"}
+        hashed = reproduce.script_hash  # an edited script (a reader's git pull) is run again
+        reproduce.script_hash = lambda run: hashed(run) + ("-edited" if run.name == "perceptron" else "")
+        try:
+            assert summary((reproduce.main(base + ["--seed", "1"]), capsys.readouterr().out)[1]) == \
+                {"perceptron": "ok", "backprop_manual": "reused"}
+        finally:
+            reproduce.script_hash = hashed
 
         broken = table[0]._replace(name="broken", quick=("--max-epochs", "0"))
         after = table[1]._replace(needs=("broken",))
