@@ -91,6 +91,7 @@ def summary(out):
     return {m[0]: m[1] for m in re.findall(r"^(\w+) +[\d.-]+ +(\w+)", out, re.M)}
 
 
+@pytest.mark.slow
 def test_finished_scripts_are_reused_unless_something_changed(tmp_path, capsys):
     """Reused: the same flags and every output as written. Run again: other flags, a changed or
     missing output, a failed script, --fresh; and a script whose input was made again."""
