@@ -270,11 +270,11 @@ def ready(pending, ended, selected):
 
 def next_ready(pending, results, selected, free, args, rerun):
     """(the first ready run that can be reused, or else started if a slot is `free`, with its reused
-    Result or None), or None when no ready run can be dealt with now."""
+    Result or None, and why not reused), or None when no ready run can be dealt with now."""
     for run in ready(pending, results, selected):
-        result, _ = reusable(run, args, command(run, args), rerun)
+        result, why = reusable(run, args, command(run, args), rerun)
         if result or free:
-            return run, result
+            return run, result, why
     return None
 
 
@@ -318,7 +318,7 @@ def run_all(runs, args):
     try:
         while pending or running:
             while step := next_ready(pending, results, selected, len(running) < args.jobs, args, rerun):
-                run, result = step
+                run, result, why = step
                 pending.remove(run)
                 if result is None and run.tensorflow and no_tensorflow:  # no TensorFlow wheel: not a failure
                     result = Result("skipped", 0.0, "", no_tensorflow)
@@ -327,6 +327,8 @@ def run_all(runs, args):
                           if result.status == "reused" else f"skipped: {result.reason}"), flush=True)
                     results[run.name] = result
                 else:
+                    if read_record(run, args) and not args.fresh:  # say why an earlier run is not reused
+                        print(f"\n{run.name}: run again: {why}", flush=True)
                     rerun.add(run.name)
                     running[run.name] = None  # its process, once started
                     threading.Thread(target=work, args=(run,), daemon=True).start()

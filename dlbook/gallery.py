@@ -245,8 +245,6 @@ def read_weights(path, key, expected, load, what):
 
 def floats(tensor):
     """A tensor's values as base64 of little-endian float32, as gallery.js reads them."""
-    import numpy as np
-
     return base64.b64encode(tensor.detach().cpu().float().contiguous().numpy().astype("<f4").tobytes()).decode("ascii")
 
 

@@ -108,7 +108,8 @@ def test_finished_scripts_are_reused_unless_something_changed(tmp_path, capsys):
         assert re.search(r"^perceptron +6\.4\.1-6\.4\.3 +reused .*output = Hw \+ b = \[0, 1, 1, 0\]", text, re.M)
         assert (out / "logs" / "perceptron.log").read_text(encoding="utf-8").startswith("$ python ch06")
 
-        assert summary((reproduce.main(base + ["--seed", "1"]), capsys.readouterr().out)[1])["perceptron"] == "ok"
+        text = (reproduce.main(base + ["--seed", "1"]), capsys.readouterr().out)[1]
+        assert summary(text)["perceptron"] == "ok" and "perceptron: run again: made with other flags" in text
         assert summary((reproduce.main(base + ["--seed", "1"]), capsys.readouterr().out)[1])["perceptron"] == "reused"
 
         figure = out / "fig6-28_relu.png"
