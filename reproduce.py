@@ -212,12 +212,13 @@ def run_one(run, args, threads=None, live=True, progress=None, started=None):
     argv = command(run, args)
     shown = shlex.join(["python", *argv[1:]])
     resume = resumable(run, args, argv)
-    earlier = read_record(run, args)["seconds"] if resume else 0.0  # the interrupted attempt's time counts too
+    record = read_record(run, args) if resume else {}
+    earlier = record.get("seconds", 0.0)  # the interrupted attempt's time counts too
     header = f"\n=== {run.name} ({run.section}): {shown}" + (" (continued: --resume)" if resume else "")
     note = f"Note: {script_device(run, args)[1]}\n" if script_device(run, args)[1] else ""
     if live:
         print(header + "\n" + note, end="", flush=True)
-    began = read_record(run, args)["started"] if resume else time.time()  # when this run's first attempt began
+    began = record.get("started", time.time())  # when this run's first attempt began
     write_record(run, args, argv, "running", earlier, started=began)
     start = time.perf_counter()
     lines, errors = [], []
