@@ -12,6 +12,9 @@ from pathlib import Path
 
 if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n N: the workers share the cores, one thread each
     os.environ["OMP_NUM_THREADS"] = "1"  # (read as torch starts, and passed on to the scripts' processes)
+# The scripts' processes that tests start print UTF-8, which the tests read back, even when the suite
+# itself runs under a stand-in console (PYTHONIOENCODING=gbk); test_portable sets those for its children.
+os.environ["PYTHONIOENCODING"] = "utf-8"
 
 import numpy as np
 import pytest
