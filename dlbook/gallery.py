@@ -423,7 +423,7 @@ def md_table(text):
 def live_card(kind, specs, missing, unevenness, out):
     """One live figure's card: its title, its note, and the element gallery.js fills."""
     needs = {"pad": ["vae_z2"], "path": ["vae_z2", "gan"], "cgan": ["cgan"]}[kind]
-    title = {"pad": ("Fig 8-8 live", "图8-8 AVE得到的数据流形分布图(可交互)",
+    title = {"pad": ("Fig 8-8 live", sections.BOOK_CAPTIONS["Fig 8-8"] + "(可交互)",
                      "Point at (or drag over) the 2-D VAE's latent plane: the decoder draws that z at once. "
                      "Dots: test images' codes, coloured by class; dashed: the static figure's lattice."),
              "path": ("8.4 live", "8.4 VAE与GAN的异同:同一条直线路径(可交互)",
