@@ -73,25 +73,25 @@ def neuron_backward(x, w, b, y):
     return {"dJ_da": dJ_da, "dJ_dz": dJ_dz, "dJ_dw": dJ_dz * np.asarray(x), "dJ_db": dJ_dz}
 
 
-def single_neuron(args, con):
+def single_neuron(args):
     x, w, b, y, lr = np.array(args.neuron_x), np.array(args.neuron_w), args.neuron_b, args.neuron_y, args.neuron_lr
-    con.print("== Part 1: one neuron, three inputs, sigmoid, J = 1/2 (a - y)^2 ==")
-    con.print(f"x = {vec(x)}, w = {vec(w)}, b = {b:.9f}, y = {y:.9f}, learning rate {lr}")
-    con.print("-- forward --")
+    print("== Part 1: one neuron, three inputs, sigmoid, J = 1/2 (a - y)^2 ==")
+    print(f"x = {vec(x)}, w = {vec(w)}, b = {b:.9f}, y = {y:.9f}, learning rate {lr}")
+    print("-- forward --")
     z, a, J = neuron_forward(x, w, b, y)
-    con.print(f"z = w·x + b       = {z:.9f}")
-    con.print(f"a = sigmoid(z)    = {a:.9f}")
-    con.print(f"J = 1/2 (a - y)^2 = {J:.9f}")
-    con.print("-- backward --")
+    print(f"z = w·x + b       = {z:.9f}")
+    print(f"a = sigmoid(z)    = {a:.9f}")
+    print(f"J = 1/2 (a - y)^2 = {J:.9f}")
+    print("-- backward --")
     g = neuron_backward(x, w, b, y)
-    con.print(f"dJ/da = a - y               = {g['dJ_da']:.9f}")
-    con.print(f"dJ/dz = dJ/da · a(1 - a)    = {g['dJ_dz']:.9f}")
-    con.print(f"dJ/dw = dJ/dz · x           = {vec(g['dJ_dw'])}")
-    con.print(f"dJ/db = dJ/dz               = {g['dJ_db']:.9f}")
-    con.print("-- one gradient step: w -= lr · dJ/dw, b -= lr · dJ/db --")
+    print(f"dJ/da = a - y               = {g['dJ_da']:.9f}")
+    print(f"dJ/dz = dJ/da · a(1 - a)    = {g['dJ_dz']:.9f}")
+    print(f"dJ/dw = dJ/dz · x           = {vec(g['dJ_dw'])}")
+    print(f"dJ/db = dJ/dz               = {g['dJ_db']:.9f}")
+    print("-- one gradient step: w -= lr · dJ/dw, b -= lr · dJ/db --")
     w, b = w - lr * g["dJ_dw"], b - lr * g["dJ_db"]
-    con.print(f"w = {vec(w)}, b = {b:.9f}")
-    con.print(f"J = {neuron_forward(x, w, b, y)[2]:.9f} (was {J:.9f})")
+    print(f"w = {vec(w)}, b = {b:.9f}")
+    print(f"J = {neuron_forward(x, w, b, y)[2]:.9f} (was {J:.9f})")
 
 
 # ---- Part 2: the 2-2-2 sigmoid network, E_total = sum of 1/2 (target - out)^2 ----
@@ -137,7 +137,7 @@ def network_backward(x, t, weights, biases):
             "dE_dh": dE_dh, "dh_dz": dh_dz, "delta_h": delta_h, "grad": grad}
 
 
-def train(x, t, weights, biases, lr, iterations, every, con):
+def train(x, t, weights, biases, lr, iterations, every, console):
     """Plain gradient descent; returns the final weights and E_total before each step and at the end."""
     weights = np.array(weights, dtype=float)
     errors = []
@@ -145,57 +145,58 @@ def train(x, t, weights, biases, lr, iterations, every, con):
         errors.append(total_error(x, t, weights, biases))
         weights = weights - lr * network_backward(x, t, weights, biases)["grad"]
         if i % every == 0 or i == iterations:
-            con.print(f"iteration: {i}, E_total: {total_error(x, t, weights, biases):.9f}")
-        con.step()
+            print(f"iteration: {i}, E_total: {total_error(x, t, weights, biases):.9f}")
+        console.step()
     errors.append(total_error(x, t, weights, biases))
     return weights, np.array(errors)
 
 
-def network(args, con):
+def network(args, console):
     x, t, w, biases, lr = (np.array(args.inputs), np.array(args.targets), np.array(args.weights),
                            args.biases, args.lr)
-    con.print("== Part 2: the 2-2-2 sigmoid network ==")
-    con.print(f"inputs i1, i2 = {vec(x)}, targets = {vec(t)}")
-    con.print("w1..w8 = " + " ".join(f"{v:g}" for v in w))
-    con.print(f"biases: hidden b1 = {biases[0]:g}, output b2 = {biases[1]:g} (held fixed), learning rate {lr}")
+    print("== Part 2: the 2-2-2 sigmoid network ==")
+    print(f"inputs i1, i2 = {vec(x)}, targets = {vec(t)}")
+    print("w1..w8 = " + " ".join(f"{v:g}" for v in w))
+    print(f"biases: hidden b1 = {biases[0]:g}, output b2 = {biases[1]:g} (held fixed), learning rate {lr}")
 
-    con.print("-- 1) forward pass --")
+    print("-- 1) forward pass --")
     z_h, h, z_o, o = network_forward(x, w, biases)
-    con.print(f"z_h1 = w1·i1 + w2·i2 + b1 = {z_h[0]:.9f}   h1 = f(z_h1) = {h[0]:.9f}")
-    con.print(f"z_h2 = w3·i1 + w4·i2 + b1 = {z_h[1]:.9f}   h2 = f(z_h2) = {h[1]:.9f}")
-    con.print(f"z_o1 = w5·h1 + w6·h2 + b2 = {z_o[0]:.9f}   o1 = f(z_o1) = {o[0]:.9f}")
-    con.print(f"z_o2 = w7·h1 + w8·h2 + b2 = {z_o[1]:.9f}   o2 = f(z_o2) = {o[1]:.9f}")
+    print(f"z_h1 = w1·i1 + w2·i2 + b1 = {z_h[0]:.9f}   h1 = f(z_h1) = {h[0]:.9f}")
+    print(f"z_h2 = w3·i1 + w4·i2 + b1 = {z_h[1]:.9f}   h2 = f(z_h2) = {h[1]:.9f}")
+    print(f"z_o1 = w5·h1 + w6·h2 + b2 = {z_o[0]:.9f}   o1 = f(z_o1) = {o[0]:.9f}")
+    print(f"z_o2 = w7·h1 + w8·h2 + b2 = {z_o[1]:.9f}   o2 = f(z_o2) = {o[1]:.9f}")
     E_o = 0.5 * (t - o) ** 2
-    con.print(f"E_o1 = {E_o[0]:.9f}, E_o2 = {E_o[1]:.9f}, E_total = {E_o.sum():.9f}")
+    print(f"E_o1 = {E_o[0]:.9f}, E_o2 = {E_o[1]:.9f}, E_total = {E_o.sum():.9f}")
 
-    con.print("-- 2) backward: output layer, dE/dw5 along f(z_o1) -> z_o1 -> w5 --")
+    print("-- 2) backward: output layer, dE/dw5 along f(z_o1) -> z_o1 -> w5 --")
     g = network_backward(x, t, w, biases)
-    con.print(f"dE/do1     = o1 - target1 = {g['dE_do'][0]:.9f}")
-    con.print(f"do1/dz_o1  = o1 (1 - o1)  = {g['do_dz'][0]:.9f}")
-    con.print(f"dz_o1/dw5  = h1           = {h[0]:.9f}")
-    con.print(f"dE/dw5 = {g['dE_do'][0]:.9f} · {g['do_dz'][0]:.9f} · {h[0]:.9f} = {g['grad'][4]:.9f}")
+    print(f"dE/do1     = o1 - target1 = {g['dE_do'][0]:.9f}")
+    print(f"do1/dz_o1  = o1 (1 - o1)  = {g['do_dz'][0]:.9f}")
+    print(f"dz_o1/dw5  = h1           = {h[0]:.9f}")
+    print(f"dE/dw5 = {g['dE_do'][0]:.9f} · {g['do_dz'][0]:.9f} · {h[0]:.9f} = {g['grad'][4]:.9f}")
 
-    con.print("-- 3) backward: hidden layer, dE/dw1 collects the error from o1 and o2 --")
+    print("-- 3) backward: hidden layer, dE/dw1 collects the error from o1 and o2 --")
     parts = g["dE_dh_parts"]
-    con.print(f"dE_o1/dh1  = dE/do1 · do1/dz_o1 · w5 = {parts[0, 0]:.9f}")
-    con.print(f"dE_o2/dh1  = dE/do2 · do2/dz_o2 · w7 = {parts[1, 0]:.9f}")
-    con.print(f"dE/dh1     = dE_o1/dh1 + dE_o2/dh1  = {g['dE_dh'][0]:.9f}")
-    con.print(f"dh1/dz_h1  = h1 (1 - h1)            = {g['dh_dz'][0]:.9f}")
-    con.print(f"dz_h1/dw1  = i1                     = {x[0]:.9f}")
-    con.print(f"dE/dw1 = {g['dE_dh'][0]:.9f} · {g['dh_dz'][0]:.9f} · {x[0]:.9f} = {g['grad'][0]:.9f}")
+    print(f"dE_o1/dh1  = dE/do1 · do1/dz_o1 · w5 = {parts[0, 0]:.9f}")
+    print(f"dE_o2/dh1  = dE/do2 · do2/dz_o2 · w7 = {parts[1, 0]:.9f}")
+    print(f"dE/dh1     = dE_o1/dh1 + dE_o2/dh1  = {g['dE_dh'][0]:.9f}")
+    print(f"dh1/dz_h1  = h1 (1 - h1)            = {g['dh_dz'][0]:.9f}")
+    print(f"dz_h1/dw1  = i1                     = {x[0]:.9f}")
+    print(f"dE/dw1 = {g['dE_dh'][0]:.9f} · {g['dh_dz'][0]:.9f} · {x[0]:.9f} = {g['grad'][0]:.9f}")
 
-    con.print("-- 4) one gradient step, all weights from the same (old) gradients: w -= lr · dE/dw --")
+    print("-- 4) one gradient step, all weights from the same (old) gradients: w -= lr · dE/dw --")
     stepped = w - lr * g["grad"]
     for k in range(8):
         grad = f"{g['grad'][k]:.9f}" if g["grad"][k] >= 0 else f"({g['grad'][k]:.9f})"
-        con.print(f"w{k + 1}: {w[k]:.9f} - {lr} · {grad} = {stepped[k]:.9f}")
-    con.print(f"E_total after one step = {total_error(x, t, stepped, biases):.9f}")
+        print(f"w{k + 1}: {w[k]:.9f} - {lr} · {grad} = {stepped[k]:.9f}")
+    print(f"E_total after one step = {total_error(x, t, stepped, biases):.9f}")
 
-    con.print(f"-- 5) repeat for {args.iterations} iterations --")
-    final, errors = train(x, t, w, biases, lr, args.iterations, args.print_every, con)
+    print(f"-- 5) repeat for {args.iterations} iterations --")
+    console.progress(args.iterations, "training")  # the progress line counts these iterations only
+    final, errors = train(x, t, w, biases, lr, args.iterations, args.print_every, console)
     o = network_forward(x, final, biases)[3]
-    con.print(f"outputs o1, o2 = {vec(o)} (targets {vec(t)})")
-    con.print("w1..w8 = " + " ".join(f"{v:.9f}" for v in final))
+    print(f"outputs o1, o2 = {vec(o)} (targets {vec(t)})")
+    print("w1..w8 = " + " ".join(f"{v:.9f}" for v in final))
     return errors
 
 
@@ -215,13 +216,12 @@ def plot_errors(out, errors, biases):
 
 def main(argv=None):
     args = parse_args(argv)
-    # The progress line counts training iterations only; part 1 and the single step take no time.
-    with Console(log=args.log, total_steps=args.iterations, label="training") as con:
+    with Console(args.log) as console:  # first, so --log holds every line the terminal shows
         numpy_device(args.device)
-        single_neuron(args, con)
-        con.print()
-        errors = network(args, con)
-    plot_errors(args.out, errors, args.biases)
+        single_neuron(args)
+        print()
+        errors = network(args, console)
+        plot_errors(args.out, errors, args.biases)
 
 
 if __name__ == "__main__":

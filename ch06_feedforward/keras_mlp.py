@@ -121,33 +121,34 @@ def plot_predictions(images, labels, predicted, class_names, title, rows=3, cols
 
 def main(argv=None):
     args = parse_args(argv)
-    device = device_scope(args.device)  # first, so a wrong --device stops the run before any work
-    seed_keras(args.seed)
-    title = f"{dlbook.data.DATASETS[args.dataset]['title']} MLP"
-    (x_train, y_train), (x_test, y_test) = load_data(args.dataset, args.data_dir, args.max_train)
-    with Console(log=args.log) as con, device:
-        con.print(f"{len(x_train)} train samples")
-        con.print(f"{len(x_test)} test samples")
-        model = build_model()
-        model.summary()
+    with Console(args.log):  # first, so --log holds every line the terminal shows
+        device = device_scope(args.device)  # before any work, so a wrong --device stops the run at once
+        seed_keras(args.seed)
+        title = f"{dlbook.data.DATASETS[args.dataset]['title']} MLP"
+        (x_train, y_train), (x_test, y_test) = load_data(args.dataset, args.data_dir, args.max_train)
+        with device:
+            print(f"{len(x_train)} train samples")
+            print(f"{len(x_test)} test samples")
+            model = build_model()
+            model.summary()
 
-        # (3) Cost and optimizer: cross-entropy on the softmax output, RMSprop as in the classic example.
-        model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.RMSprop(),
-                      metrics=["accuracy"])
+            # (3) Cost and optimizer: cross-entropy on the softmax output, RMSprop as in the classic example.
+            model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.RMSprop(),
+                          metrics=["accuracy"])
 
-        # (4) Train: one line per epoch when stdout is a file or a pipe, a live bar in a terminal.
-        history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
-                            validation_split=VALIDATION_SPLIT, verbose=1 if sys.stdout.isatty() else 2)
+            # (4) Train: one line per epoch when stdout is a file or a pipe, a live bar in a terminal.
+            history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
+                                validation_split=VALIDATION_SPLIT, verbose=1 if sys.stdout.isatty() else 2)
 
-        # (5) Evaluate once on the test set.
-        loss, accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
-        con.print(f"Test loss: {loss:.4f}")
-        con.print(f"Test accuracy: {accuracy:.4f}")
-        predicted = np.argmax(model.predict(x_test, batch_size=1024, verbose=0), axis=1)
+            # (5) Evaluate once on the test set.
+            loss, accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
+            print(f"Test loss: {loss:.4f}")
+            print(f"Test accuracy: {accuracy:.4f}")
+            predicted = np.argmax(model.predict(x_test, batch_size=1024, verbose=0), axis=1)
 
-    save_figure(plot_history(history.history, title), args.out, "keras_training_curves.png")
-    save_figure(plot_predictions(x_test, y_test, predicted, dlbook.data.DATASETS[args.dataset]["class_names"], title),
-                args.out, "keras_predictions.png")
+        save_figure(plot_history(history.history, title), args.out, "keras_training_curves.png")
+        save_figure(plot_predictions(x_test, y_test, predicted, dlbook.data.DATASETS[args.dataset]["class_names"],
+                                     title), args.out, "keras_predictions.png")
     return loss, accuracy
 
 

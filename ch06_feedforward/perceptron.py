@@ -35,10 +35,10 @@ def parse_args(argv=None):
     return dlbook.cli.parse_args(parser, argv)
 
 
-def show(con, name, matrix):
-    con.print(f"{name} =")
+def show(name, matrix):
+    print(f"{name} =")
     for row in np.atleast_2d(matrix):
-        con.print("    [" + " ".join(f"{v:3g}" for v in row) + "]")
+        print("    [" + " ".join(f"{v:3g}" for v in row) + "]")
 
 
 # ---- 6.4.1 The MP neuron: z = w·x + b, y = f(z) with a step activation ----
@@ -169,21 +169,21 @@ def plot_relu(out):
 def main(argv=None):
     args = parse_args(argv)
     rng = np.random.default_rng(args.seed)
-    with Console(log=args.log) as con:
+    with Console(args.log) as console:
         numpy_device(args.device)
 
-        con.print("== 6.4.1 The MP neuron ==")
+        print("== 6.4.1 The MP neuron ==")
         x, w, b = np.array([1, 0, 1]), np.array([0.5, -0.4, 0.3]), -0.6
         z, y = mp_neuron(x, w, b)
-        con.print(f"x = {x.tolist()}, w = {w.tolist()}, b = {b}")
-        con.print(f"z = w·x + b = {z:.1f}, y = step(z) = {y}")
+        print(f"x = {x.tolist()}, w = {w.tolist()}, b = {b}")
+        print(f"z = w·x + b = {z:.1f}, y = step(z) = {y}")
 
-        con.print()
-        con.print("== 6.4.2 The perceptron on AND, OR, NAND and XOR ==")
-        con.print("Table 6-2 (XOR):")
-        con.print("  x1  x2 | y")
+        print()
+        print("== 6.4.2 The perceptron on AND, OR, NAND and XOR ==")
+        print("Table 6-2 (XOR):")
+        print("  x1  x2 | y")
         for (x1, x2), target in zip(X, GATES["XOR"]):
-            con.print(f"   {x1}   {x2} | {target}")
+            print(f"   {x1}   {x2} | {target}")
         results = {}
         for name, t in GATES.items():
             w, b, epochs, converged = train_perceptron(X, t, rng, args.lr, args.max_epochs)
@@ -191,25 +191,25 @@ def main(argv=None):
             predicted = step(X @ w + b)
             span = f"{epochs} epoch{'s' * (epochs != 1)}"
             if converged:
-                con.print(f"{name:4s}: converged after {span}: w = [{w[0]:.2f}, {w[1]:.2f}], b = {b:.2f}, "
-                          f"outputs {predicted.tolist()}")
+                print(f"{name:4s}: converged after {span}: w = [{w[0]:.2f}, {w[1]:.2f}], b = {b:.2f}, "
+                      f"outputs {predicted.tolist()}")
             else:
                 wrong = int(np.sum(predicted != t))
                 why = "no straight line separates XOR" if name == "XOR" else "try a larger --max-epochs"
-                con.print(f"{name:4s}: did not converge in {span}: {wrong} of 4 points still wrong "
-                          f"(outputs {predicted.tolist()}, targets {t.tolist()}); {why}")
+                print(f"{name:4s}: did not converge in {span}: {wrong} of 4 points still wrong "
+                      f"(outputs {predicted.tolist()}, targets {t.tolist()}); {why}")
 
-        con.print()
-        con.print("== 6.4.3 A hidden layer solves XOR (weights set by hand, ReLU hidden layer) ==")
-        show(con, "X", X)
-        show(con, "W", W)
-        con.print(f"c = {C.tolist()}, w = {W_OUT.tolist()}, b = {B_OUT}")
+        print()
+        print("== 6.4.3 A hidden layer solves XOR (weights set by hand, ReLU hidden layer) ==")
+        show("X", X)
+        show("W", W)
+        print(f"c = {C.tolist()}, w = {W_OUT.tolist()}, b = {B_OUT}")
         xw, xw_c, hidden, output = xor_network(X)
-        show(con, "XW", xw)
-        show(con, "XW + c", xw_c)
-        show(con, "H = max{0, XW + c}", hidden)
-        con.print(f"output = Hw + b = {output.tolist()}")
-        con.print(f"XOR targets     = {GATES['XOR'].tolist()}")
+        show("XW", xw)
+        show("XW + c", xw_c)
+        show("H = max{0, XW + c}", hidden)
+        print(f"output = Hw + b = {output.tolist()}")
+        print(f"XOR targets     = {GATES['XOR'].tolist()}")
 
         plot_xor(args.out)
         plot_gates(args.out, results)

@@ -134,7 +134,7 @@ def plateau(loss):
     return frac if frac and abs(float(frac) - loss) < 1e-4 else None
 
 
-def sweep(n, steps, lr, con):
+def sweep(n, steps, lr):
     """Train seeds 0..n-1 together; print how many solve XOR and where the others stop."""
     inits = [init_weights(seed) for seed in range(n)]
     stacked = [np.stack(ws) for ws in zip(*inits)]
@@ -143,8 +143,8 @@ def sweep(n, steps, lr, con):
     dead = (active_inputs(weights) == 0).sum(axis=-1)
     solved = final < SOLVED_LOSS
 
-    con.print(f"Sweep: seeds 0..{n - 1}, {steps} steps, Adam lr {lr}")
-    con.print(f"solved (loss < {SOLVED_LOSS}): {solved.sum()}/{n}, dead hidden units among them: {dead[solved].sum()}")
+    print(f"Sweep: seeds 0..{n - 1}, {steps} steps, Adam lr {lr}")
+    print(f"solved (loss < {SOLVED_LOSS}): {solved.sum()}/{n}, dead hidden units among them: {dead[solved].sum()}")
     groups = {}  # plateau (a Fraction), or "elsewhere" for losses still moving or at odd values
     for seed in np.flatnonzero(~solved):
         groups.setdefault(plateau(final[seed]) or "elsewhere", []).append(seed)
@@ -152,12 +152,12 @@ def sweep(n, steps, lr, con):
     for value, seeds in groups.items():
         counts = np.bincount(dead[seeds], minlength=3)
         name = f"stuck at loss {float(value):.3f} ({value})" if value != "elsewhere" else "not on a plateau"
-        con.print(f"{name}: {len(seeds)} seeds (e.g. {', '.join(map(str, seeds[:5]))}); "
-                  f"networks with 0/1/2 dead hidden units: {counts[0]}/{counts[1]}/{counts[2]}")
+        print(f"{name}: {len(seeds)} seeds (e.g. {', '.join(map(str, seeds[:5]))}); "
+              f"networks with 0/1/2 dead hidden units: {counts[0]}/{counts[1]}/{counts[2]}")
         if value in PLATEAUS:
-            con.print(f"    {PLATEAUS[value]}")
-    con.print(f"stuck: {(~solved).sum()}/{n} seeds ({(~solved).mean():.0%}), "
-              f"with {dead[~solved].sum()} dead hidden units among them")
+            print(f"    {PLATEAUS[value]}")
+    print(f"stuck: {(~solved).sum()}/{n} seeds ({(~solved).mean():.0%}), "
+          f"with {dead[~solved].sum()} dead hidden units among them")
     return final, weights, dead, groups
 
 
@@ -245,10 +245,11 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    device = tf_device(args.device)
-    with Console(log=args.log) as con, tf.device(device):
+    with Console(args.log) as console:  # first, so --log holds every line the terminal shows
+        device = tf_device(args.device)
         if args.sweep:
-            final, weights, dead, groups = sweep(args.sweep, args.steps, args.lr, con)
+            with tf.device(device):
+                final, weights, dead, groups = sweep(args.sweep, args.steps, args.lr)
             save_figure(plot_regions(sweep_panels(final, weights, dead, groups)),
                         args.out, "xor_sweep_regions.png")
             return
@@ -256,15 +257,16 @@ def main(argv=None):
         # (5) Train, printing the loss every 200 steps as the book does.
         def report(step, loss):
             if step % PRINT_EVERY == 0:
-                con.print("step: {}, loss: {:.3f}".format(step, loss))
+                print("step: {}, loss: {:.3f}".format(step, loss))
 
-        history, pred = run_xor(args.seed, args.steps, args.lr, report)
+        with tf.device(device):
+            history, pred = run_xor(args.seed, args.steps, args.lr, report)
         # (6) The inputs and what the trained network predicts for them.
-        con.print(f"X: {X!r}")
-        con.print(f"pred: {pred!r}")
+        print(f"X: {X!r}")
+        print(f"pred: {pred!r}")
         # Does this run match the book? The printed losses against the book's, with one verdict line.
-        compare.report("xor", con.lines, out=args.out)
-    save_figure(plot_loss(history, args.lr, args.seed), args.out, "xor_loss.png")
+        compare.report("xor", console.lines, out=args.out)
+        save_figure(plot_loss(history, args.lr, args.seed), args.out, "xor_loss.png")
 
 
 if __name__ == "__main__":
