@@ -9,6 +9,7 @@ import numpy as np
 import dlbook.cli
 from dlbook.console import Console
 from dlbook.device import numpy_device
+from dlbook.diagrams import Diagram, column
 from dlbook.figures import plt, save_figure
 
 # The four inputs of table 6-2, one sample per row, and the targets of each logic gate.
@@ -19,6 +20,11 @@ GATES = {
     "NAND": np.array([1, 1, 1, 0]),
     "XOR": np.array([0, 1, 1, 0]),
 }
+
+# The MP neuron example of 6.4.1: three inputs, their weights and the bias (printed and drawn in Fig 6-23).
+MP_X = np.array([1, 0, 1])
+MP_W = np.array([0.5, -0.4, 0.3])
+MP_B = -0.6
 
 # The hand-set weights of 6.4.3: hidden layer W, c; output layer w, b.
 W = np.array([[1, 1], [1, 1]])
@@ -82,16 +88,136 @@ def relu(z):
     return np.maximum(0, z)
 
 
-def xor_network(X):
+def xor_network(X, W=W, c=C, w=W_OUT, b=B_OUT):
     """The hand-set 2-2-1 network, step by step in matrix form: returns every intermediate."""
     xw = X @ W
-    xw_c = xw + C
+    xw_c = xw + c
     hidden = relu(xw_c)
-    output = hidden @ W_OUT + B_OUT
+    output = hidden @ w + b
     return xw, xw_c, hidden, output
 
 
 # ---- Figures ----
+
+def signed(v, digits):
+    """' + 0.3' or ' - 0.6': a term of a written-out sum."""
+    return f" {'-' if v < 0 else '+'} {abs(v):.{digits}f}" if digits is not None else f" {'-' if v < 0 else '+'} {abs(v):g}"
+
+
+def draw_linear_neuron(w, b, gate="AND"):
+    """Fig 6-22: a linear model z = w·x + b drawn as one neuron, with the weights the perceptron learned."""
+    d = Diagram(13, 7, f"A linear model as one neuron: the weights the perceptron learned for {gate}")
+    inputs = d.layer(1.5, column(3, 3.6, 1.9), ["$x_1$", "$x_2$", "1"], "input")
+    total = d.neuron(7, 3.6, "Σ", "sum", r=0.55, fontsize=14)
+    output = d.neuron(11.2, 3.6, "$o$", "output")
+    for node, text in zip(inputs, [f"$w_1$ = {w[0]:.2f}", f"$w_2$ = {w[1]:.2f}", f"b = {b:.2f}"]):
+        d.arrow(node, total, text, at=0.42)
+    d.arrow(total, output, "z")
+    d.label(6.5, 1.2, f"z = w·x + b = {w[0]:.2f} $x_1${signed(w[1], 2)} $x_2${signed(b, 2)}")
+    # The four inputs' z show the gate: only (1, 1) lies above 0.
+    z = X @ w + b
+    d.label(6.5, 0.45, f"z at x = (0,0), (0,1), (1,0), (1,1): " + ", ".join(f"{v:.2f}" for v in z) + f"  ({gate}: z > 0)",
+            fontsize=9)
+    return d.fig
+
+
+def draw_mp_neuron(x, w, b):
+    """Fig 6-23: the MP neuron, three weighted inputs summed, then the step activation f: y = f(z)."""
+    z, y = mp_neuron(x, w, b)
+    d = Diagram(15, 7.5, "The MP neuron: weighted sum, then the activation f (a step)")
+    ys = column(len(x), 4.2, 1.9)
+    inputs = [d.box(1.3, yy, f"$x_{i + 1}$ = {v:g}", "input") for i, (yy, v) in enumerate(zip(ys, x))]
+    total = d.neuron(6.8, 4.2, "Σ", "sum", r=0.55, fontsize=14)
+    for i, (node, weight) in enumerate(zip(inputs, w)):
+        d.arrow(node, total, f"$w_{i + 1}$ = {weight:g}", at=0.45)
+    d.arrow((6.8, 1.9), total, f"b = {b:g}", at=0.0, offset=(0, -0.25))
+    f = d.neuron(10, 4.2, "f", "output", r=0.55, fontsize=13)
+    d.arrow(total, f, f"z = {z:.1f}")
+    d.arrow(f, (13.6, 4.2), f"y = f(z) = {y}", at=0.55, offset=(0, 0.3))
+    d.label(10, 3.05, "f(z) = 1 if z > 0, else 0", fontsize=9)
+    terms = "".join(signed(wi, None) + f"·{xi:g}" for wi, xi in zip(w, x)).removeprefix(" + ")
+    d.label(7.5, 0.5, f"z = w·x + b = {terms}{signed(b, None)} = {z:.1f}")
+    return d.fig
+
+
+def draw_perceptron(results):
+    """Fig 6-24: the perceptron, an input layer that passes x on and an output layer of neurons that
+    compute Y = f(WX + b); one output neuron per gate the rule learned, each edge its learned weight."""
+    learned = {name: (w, b) for name, (w, b, epochs, converged) in results.items() if converged}
+    left_out = [name for name in results if name not in learned]
+    d = Diagram(16, 10, "The perceptron: one output neuron per gate it learned, W and b as learned")
+    centre = 6
+    inputs = d.layer(2, column(2, centre, 2.6), ["$x_1$", "$x_2$"], "input")
+    outputs = d.layer(9, column(len(learned), centre, 2.3), ["f"] * len(learned), "output")
+    for i, ((name, (w, b)), node) in enumerate(zip(learned.items(), outputs)):
+        for j, source in enumerate(inputs):
+            # Labels near the output end, where the edges into one neuron are apart.
+            d.arrow(source, node, f"{w[j]:.2f}", at=0.72, offset=(0, 0.18))
+        d.arrow(node, (11.4, node.y))
+        d.label(11.5, node.y, f"$y_{i + 1}$ ({name}), b = {b:.2f}", ha="left")
+    bottom = centre - 2.3 * (len(learned) - 1) / 2 - 1.3
+    d.label(2, bottom, "input layer\n(passes x on)")
+    d.label(9, bottom, "output layer\n(computes f(z))")
+    rows = "\n".join(f"[{w[0]:6.2f} {w[1]:6.2f}]  [{b:6.2f}]" for w, b in learned.values())
+    d.label(13.6, bottom - 0.4, "Y = f(WX + b)\n\n      W          b\n" + rows, fontsize=9, family="monospace")
+    if left_out:
+        d.label(5.5, 9.2, "not drawn (did not converge): " + ", ".join(left_out), fontsize=9)
+    return d.fig
+
+
+def draw_multilayer_network(W, c, w):
+    """Fig 6-25: input, hidden and output layers with W(1) and W(2); the sizes read from the XOR
+    network's arrays (X @ W, so W is inputs x hidden; w is hidden, or hidden x outputs)."""
+    sizes = [W.shape[0], W.shape[1], 1 if np.ndim(w) == 1 else w.shape[1]]
+    assert len(c) == sizes[1] and len(w) == sizes[1], "c and w must match W's hidden units"
+    # Room below the tallest layer for its name and the formulas, above it for W's names.
+    centre = 1.5 * max(sizes) / 2 + 2.3
+    d = Diagram(13, centre + 1.5 * max(sizes) / 2 + 1.1, "A multilayer network: input, hidden and output layers")
+    names = [("x", "input", "input X"), ("h", "hidden", "hidden H"), ("o", "output", "output O")]
+    layers = [d.layer(2 + 4.5 * k, column(n, centre, 1.5), [f"${s}_{i + 1}$" for i in range(n)], role)
+              for k, (n, (s, role, _)) in enumerate(zip(sizes, names))]
+    for k, (a, b) in enumerate(zip(layers, layers[1:])):
+        for source in a:
+            for target in b:
+                d.arrow(source, target)
+        d.label(4.25 + 4.5 * k, centre + 1.5 * max(len(a), len(b)) / 2 + 0.6, f"$W^{{({k + 1})}}$")
+    low = centre - 1.5 * max(sizes) / 2 - 0.2
+    for k, (n, (_, _, name)) in enumerate(zip(sizes, names)):
+        d.label(2 + 4.5 * k, low, f"{name}\n{n} unit{'s' * (n != 1)}")
+    d.label(6.5, 0.5, "H = f($W^{(1)}$X),   O = f($W^{(2)}$H)")
+    return d.fig
+
+
+def draw_xor_network(W, c, w, b):
+    """Fig 6-27: the network that solves XOR, left every weight, right the vector form, below it the
+    hidden values H and outputs y that xor_network computes for the four inputs."""
+    _, _, hidden, output = xor_network(X, W, c, w, b)
+    d = Diagram(19, 8.3, "The network that solves XOR: detailed (left) and vector form (right)")
+    xs = d.layer(1.2, [6.1, 2.5], ["$x_1$", "$x_2$"], "input")
+    hs = d.layer(5.6, [6.1, 2.5], ["$h_1$", "$h_2$"], "hidden")
+    y = d.neuron(9.6, 4.3, "y", "output")
+    for i, source in enumerate(xs):
+        for j, target in enumerate(hs):
+            # Straight edges labelled mid-way, crossing ones near their start, so no two labels meet.
+            at = 0.5 if i == j else 0.25
+            d.arrow(source, target, f"$W_{{{i + 1}{j + 1}}}$ = {W[i][j]:g}", at=at)
+        d.arrow(hs[i], y, f"$w_{i + 1}$ = {w[i]:g}", at=0.45, offset=(0, 0.3) if i == 0 else (0, -0.3))
+    d.label(5.6, 6.95, f"$c_1$ = {c[0]:g}", fontsize=9)
+    d.label(5.6, 1.65, f"$c_2$ = {c[1]:g}", fontsize=9)
+    d.label(9.6, 3.45, f"b = {b:g}", fontsize=9)
+    d.label(5.4, 0.6, "h = max{0, z}  (ReLU),   y = w·h + b", fontsize=9)
+    # The vector form.
+    top = 7.3
+    boxes = [d.box(x, top, name, "input" if name == "X" else "hidden" if name == "H" else "output", width=1.1)
+             for x, name in [(12.2, "X"), (15, "H"), (17.8, "y")]]
+    d.arrow(boxes[0], boxes[1], "W, c")
+    d.arrow(boxes[1], boxes[2], "w, b")
+    d.label(15, 6.1, "H = max{0, XW + c},   y = Hw + b", fontsize=9)
+    rows = [" x1 x2 | h1 h2 |  y"] + [f"{x1:3g}{x2:3g} |{h1:3g}{h2:3g} |{yy:3g}"
+                                       for (x1, x2), (h1, h2), yy in zip(X, hidden, output)]
+    d.label(15, 4.3, "H and y for the four inputs of table 6-2:", fontsize=9)
+    d.label(15, 3.0, "\n".join(rows), family="monospace", fontsize=10)
+    return d.fig
 
 def plot_xor(out):
     fig, ax = plt.subplots(figsize=(4, 4))
@@ -173,7 +299,7 @@ def main(argv=None):
         numpy_device(args.device)
 
         print("== 6.4.1 The MP neuron ==")
-        x, w, b = np.array([1, 0, 1]), np.array([0.5, -0.4, 0.3]), -0.6
+        x, w, b = MP_X, MP_W, MP_B
         z, y = mp_neuron(x, w, b)
         print(f"x = {x.tolist()}, w = {w.tolist()}, b = {b}")
         print(f"z = w·x + b = {z:.1f}, y = step(z) = {y}")
@@ -211,8 +337,14 @@ def main(argv=None):
         print(f"output = Hw + b = {output.tolist()}")
         print(f"XOR targets     = {GATES['XOR'].tolist()}")
 
+        # In the book's order: Figs 6-22 ... 6-28.
+        save_figure(draw_linear_neuron(*results["AND"][:2]), args.out, "fig6-22_linear_neuron.png")
+        save_figure(draw_mp_neuron(MP_X, MP_W, MP_B), args.out, "fig6-23_mp_neuron.png")
+        save_figure(draw_perceptron(results), args.out, "fig6-24_perceptron.png")
+        save_figure(draw_multilayer_network(W, C, W_OUT), args.out, "fig6-25_multilayer_network.png")
         plot_xor(args.out)
         plot_gates(args.out, results)
+        save_figure(draw_xor_network(W, C, W_OUT, B_OUT), args.out, "fig6-27_xor_network.png")
         plot_hidden_space(args.out, hidden)
         plot_relu(args.out)
 

@@ -75,10 +75,20 @@ BOOK = [
     Section(name="perceptron", script="ch06_feedforward/perceptron.py", section="6.4.1-6.4.3",
             title_zh="6.4.1 神经元结构 · 6.4.2 感知机的局限 · 6.4.3 多层神经网络",
             title_en="6.4.1 The MP neuron · 6.4.2 The perceptron's limit · 6.4.3 Multilayer networks",
-            figures=(Figure("fig6-26_xor.png", "Fig 6-26", "XOR: circles are 0, squares are 1; no straight line "
+            figures=(Figure("fig6-22_linear_neuron.png", "Fig 6-22",
+                            "A linear model z = w·x + b as one neuron, with the weights the perceptron learned for AND"),
+                     Figure("fig6-23_mp_neuron.png", "Fig 6-23",
+                            "The MP neuron: three weighted inputs, their sum z and the step activation, y = f(z)"),
+                     Figure("fig6-24_perceptron.png", "Fig 6-24", "The perceptron: an input layer that passes x on "
+                            "and an output layer that computes Y = f(WX + b), W as learned for AND, OR, NAND"),
+                     Figure("fig6-25_multilayer_network.png", "Fig 6-25",
+                            "A multilayer network: input X, hidden H, output O, with W(1) and W(2)"),
+                     Figure("fig6-26_xor.png", "Fig 6-26", "XOR: circles are 0, squares are 1; no straight line "
                             "separates them"),
                      Figure("perceptron_gates.png", "after Fig 6-26",
                             "AND, OR, NAND learned by the perceptron rule; XOR not"),
+                     Figure("fig6-27_xor_network.png", "Fig 6-27", "The network that solves XOR: every weight "
+                            "(left), the vector form (right), and H and y for the four inputs"),
                      Figure("xor_hidden_space.png", "after Fig 6-27",
                             "In the hidden layer's space XOR becomes separable"),
                      Figure("fig6-28_relu.png", "Fig 6-28", "The rectified linear unit g(z) = max{0, z}")),

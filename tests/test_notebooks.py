@@ -65,7 +65,7 @@ def run_notebook(script, tmp_path, extra=()):
 @pytest.mark.slow
 def test_the_chapter_6_notebooks_run_and_show_their_figures(tmp_path):
     text, images = run_notebook("ch06_feedforward/perceptron.py", tmp_path)
-    assert "output = Hw + b = [0, 1, 1, 0]" in text and images == 4
+    assert "output = Hw + b = [0, 1, 1, 0]" in text and images == 9
     text, images = run_notebook("ch06_feedforward/backprop_manual.py", tmp_path)
     assert re.search(r"^iteration: 2000, E_total: ", text, re.M) and images == 1
     pytest.importorskip("tensorflow")
