@@ -213,7 +213,7 @@ def draw_xor_network(W, c, w, b):
     d.arrow(boxes[0], boxes[1], "W, c")
     d.arrow(boxes[1], boxes[2], "w, b")
     d.label(15, 6.1, "H = max{0, XW + c},   y = Hw + b", fontsize=9)
-    rows = [" x1 x2 | h1 h2 |  y"] + [f"{x1:3g}{x2:3g} |{h1:3g}{h2:3g} |{yy:3g}"
+    rows = [" x1 x2 |   h1   h2 |    y"] + [f"{x1:3g}{x2:3g} |{h1:5g}{h2:5g} |{yy:5g}"
                                        for (x1, x2), (h1, h2), yy in zip(X, hidden, output)]
     d.label(15, 4.3, "H and y for the four inputs of table 6-2:", fontsize=9)
     d.label(15, 3.0, "\n".join(rows), family="monospace", fontsize=10)

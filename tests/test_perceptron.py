@@ -98,7 +98,7 @@ def test_runs_from_inside_the_chapter_folder(tmp_path):
 
 def table(shown):
     """Fig 6-27's table of x1 x2 | h1 h2 | y, read back as numbers."""
-    text = next(t for t in shown if t.startswith(" x1 x2 | h1 h2 |  y"))
+    text = next(t for t in shown if t.startswith(" x1 x2 |   h1   h2 |    y"))
     return [[float(v) for v in line.replace("|", " ").split()] for line in text.splitlines()[1:]]
 
 
