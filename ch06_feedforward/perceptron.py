@@ -99,9 +99,9 @@ def xor_network(X, W=W, c=C, w=W_OUT, b=B_OUT):
 
 # ---- Figures ----
 
-def signed(v, digits):
-    """' + 0.3' or ' - 0.6': a term of a written-out sum."""
-    return f" {'-' if v < 0 else '+'} {abs(v):.{digits}f}" if digits is not None else f" {'-' if v < 0 else '+'} {abs(v):g}"
+def signed(v, spec):
+    """' + 0.3' or ' - 0.6': a term of a written-out sum, its number formatted by `spec`."""
+    return f" {'-' if v < 0 else '+'} {abs(v):{spec}}"
 
 
 def draw_linear_neuron(w, b, gate="AND"):
@@ -113,8 +113,8 @@ def draw_linear_neuron(w, b, gate="AND"):
     for node, text in zip(inputs, [f"$w_1$ = {w[0]:.2f}", f"$w_2$ = {w[1]:.2f}", f"b = {b:.2f}"]):
         d.arrow(node, total, text, at=0.42)
     d.arrow(total, output, "z")
-    d.label(6.5, 1.2, f"z = w·x + b = {w[0]:.2f} $x_1${signed(w[1], 2)} $x_2${signed(b, 2)}")
-    # The four inputs' z show the gate: only (1, 1) lies above 0.
+    d.label(6.5, 1.2, f"z = w·x + b = {w[0]:.2f} $x_1${signed(w[1], '.2f')} $x_2${signed(b, '.2f')}")
+    # The four inputs' z show the gate: it outputs 1 where z > 0.
     z = X @ w + b
     d.label(6.5, 0.45, f"z at x = (0,0), (0,1), (1,0), (1,1): " + ", ".join(f"{v:.2f}" for v in z) + f"  ({gate}: z > 0)",
             fontsize=9)
@@ -135,8 +135,8 @@ def draw_mp_neuron(x, w, b):
     d.arrow(total, f, f"z = {z:.1f}")
     d.arrow(f, (13.6, 4.2), f"y = f(z) = {y}", at=0.55, offset=(0, 0.3))
     d.label(10, 3.05, "f(z) = 1 if z > 0, else 0", fontsize=9)
-    terms = "".join(signed(wi, None) + f"·{xi:g}" for wi, xi in zip(w, x)).removeprefix(" + ")
-    d.label(7.5, 0.5, f"z = w·x + b = {terms}{signed(b, None)} = {z:.1f}")
+    terms = "".join(signed(wi, "g") + f"·{xi:g}" for wi, xi in zip(w, x)).removeprefix(" + ").strip()
+    d.label(7.5, 0.5, f"z = w·x + b = {terms}{signed(b, 'g')} = {z:.1f}")
     return d.fig
 
 
