@@ -130,11 +130,10 @@ def fig6_29_neuron_unfolded(n):
     red = dict(color=HIGHLIGHT, fontsize=9)
     d.label(xs[2], below, f"$\\partial J/\\partial a$\n= {num(n['dJ_da'])}", **red)
     d.label(xs[1], below, f"$\\partial J/\\partial z$\n= {num(n['dJ_dz'])}", **red)
-    d.label(xs[0], below - 0.35, "\n".join(f"$\\partial J/\\partial w_{i + 1}$ = {num(v)}" for i, v in enumerate(n["dJ_dw"]))
-            + f"\n$\\partial J/\\partial b$ = {num(n['dJ_db'])}", **red)
-    d.arrow((xs[3], 4.35), (xs[3], below), color=HIGHLIGHT)
-    for start, end in [(xs[3], 14.2), (12.2, 11.3), (9.45, 8.8)]:
-        d.arrow((start, below), (end, below), color=HIGHLIGHT)
+    dw = [f"$\\partial J/\\partial w_{i + 1}$ = {num(v)}" for i, v in enumerate(n["dJ_dw"])]
+    d.label(xs[0], below - 0.35, "\n".join(dw) + f"\n$\\partial J/\\partial b$ = {num(n['dJ_db'])}", **red)
+    d.ax.plot([xs[3], xs[3]], [4.35, 3.5], color=HIGHLIGHT, lw=1.1)
+    d.arrow((xs[3], 3.5), (6.5, 3.5), color=HIGHLIGHT)
     d.label(12.2, 0.5, "black: forward values; red: gradients, found from J back to w and b", fontsize=9, ground=False)
     return d.fig
 
@@ -293,8 +292,9 @@ def bias_note(net):
 
 def fig6_30_network(net):
     """Fig 6-30: the 2-2-2 network, every edge with its weight; the biases as bias units."""
-    d = Diagram(14, 8.4, "Two inputs, one hidden layer, two outputs; " + bias_note(net))
-    xs, ys = [2, 7, 12], column(2, 4.6, 3.4)
+    room = 0 if net["no_bias"] else 1.4  # below the network, for the bias units
+    d = Diagram(14, 7 + room, "Two inputs, one hidden layer, two outputs; " + bias_note(net))
+    xs, ys = [2, 7, 12], column(2, 3.2 + room, 3.4)
     nodes = network_nodes(d, xs, ys)
     for name, y, value in zip(NAMES[0], ys, net["x"]):
         d.label(0.8, y, f"{value:g}")
@@ -435,7 +435,8 @@ def fig6_35_backprop_to_w1(net):
     d.label(5.9, mid + 1.35, f"$\\partial h_1/\\partial z_{{h1}} = h_1(1 - h_1)$\n= {num(net['dh_dz'][0])}", **red)
     d.label(2.4, mid - 1.15, f"$\\partial z_{{h1}}/\\partial w_1 = i_1$\n= {num(net['x'][0])}", **red)
     parts = [f"({num(v)})" if v < 0 else num(v) for v in net["dE_dh_parts"][:, 0]]
-    d.label(8.2, 1.6, f"$\\partial E_{{total}}/\\partial h_1 = \\partial E_{{o1}}/\\partial h_1 + \\partial E_{{o2}}/\\partial h_1$"
+    d.label(8.2, 1.6, "$\\partial E_{total}/\\partial h_1 = "
+            "\\partial E_{o1}/\\partial h_1 + \\partial E_{o2}/\\partial h_1$"
             f" = {parts[0]} + {parts[1]} = {num(net['dE_dh'][0])}", color=HIGHLIGHT, fontsize=9)
     d.label(8.2, 1.0, f"$\\partial E_{{total}}/\\partial w_1$ = {num(net['dE_dh'][0])} × {num(net['dh_dz'][0])} × "
             f"{num(net['x'][0])} = {num(net['grad'][0])}", color=HIGHLIGHT, fontsize=9)

@@ -139,7 +139,8 @@ def test_diagrams_show_the_numbers_printed_for_the_flags(monkeypatch, capsys, tm
     assert ("no biases" in text["fig6-30_network.png"]) == ("--no-bias" in flags)
     forward = printed(r"^z_\w\w = .* = (-?[\d.]+)   \w\w = f\(z_\w\w\) = (-?[\d.]+)$", out)
     errors = printed(r"^E_o1 = (-?[\d.]+), E_o2 = (-?[\d.]+), E_total = (-?[\d.]+)$", out)[0]
-    assert len(forward) == 4 and all(v in text["fig6-32_forward_pass.png"] for pair in forward for v in (*pair, *errors))
+    assert len(forward) == 4
+    assert all(v in text["fig6-32_forward_pass.png"] for pair in forward for v in (*pair, *errors))
     steps = printed(r"^w(\d): (-?[\d.]+) - [\d.]+ · \(?(-?[\d.]+)\)? = (-?[\d.]+)$", out)
     assert len(steps) == 8 and all(f"= {grad}" in text["fig6-33_backward_pass.png"] for _, _, grad, _ in steps)
     assert all(errors[2] in text[name] for name in DIAGRAMS[3:])
