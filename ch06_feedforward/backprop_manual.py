@@ -296,7 +296,7 @@ def fig6_30_network(net):
     d = Diagram(14, 7 + room, "Two inputs, one hidden layer, two outputs; " + bias_note(net))
     xs, ys = [2, 7, 12], column(2, 3.2 + room, 3.4)
     nodes = network_nodes(d, xs, ys)
-    for name, y, value in zip(NAMES[0], ys, net["x"]):
+    for y, value in zip(ys, net["x"]):
         d.label(0.8, y, f"{value:g}")
     edge_labels(d, nodes, [f"$w_{k + 1}$ = {w:g}" for k, w in enumerate(net["w"])], fontsize=9)
     if not net["no_bias"]:
