@@ -10,6 +10,8 @@ import torch
 
 
 import backprop_manual as bp
+from dlbook.diagrams import overlapping_texts, texts
+from dlbook.figures import save_figure
 
 FIGURE = "backprop_error.png"
 X, T = np.array([0.05, 0.10]), np.array([0.01, 0.99])
@@ -73,6 +75,82 @@ def test_flags_change_the_example(tmp_path, capsys):
     with pytest.raises(SystemExit):
         bp.main(["--out", str(tmp_path), "--weights", "1", "2", "3"])
 
+
+
+# ---- Figs 6-29 .. 6-35: drawn from the numbers the run prints ----
+DIAGRAMS = ["fig6-29_neuron_unfolded.png", "fig6-30_network.png", "fig6-31_layers.png", "fig6-32_forward_pass.png",
+            "fig6-33_backward_pass.png", "fig6-34_backprop_to_w5.png", "fig6-35_backprop_to_w1.png"]
+
+
+def drawn(monkeypatch, capsys, tmp_path, *argv):
+    """Run the script; return its printout and {file: (the figure's texts joined, its overlapping texts,
+    the texts)} as saved."""
+    shown = {}
+
+    def record(fig, out, name):
+        shown[name] = ("\n".join(texts(fig)), overlapping_texts(fig), texts(fig))
+        return save_figure(fig, out, name)
+
+    monkeypatch.setattr(bp, "save_figure", record)
+    return run(capsys, "--out", str(tmp_path), "--iterations", "10", *argv), shown
+
+
+def test_diagrams_show_the_published_example(monkeypatch, capsys, tmp_path):
+    _, shown = drawn(monkeypatch, capsys, tmp_path)
+    assert list(shown) == DIAGRAMS + [FIGURE]  # in the book's order
+    for name in DIAGRAMS[3:]:
+        assert "0.298371109" in shown[name][0], name  # E_total
+    assert "= 0.082167041" in shown["fig6-34_backprop_to_w5.png"][0]
+    assert "= 0.35891648" in shown["fig6-34_backprop_to_w5.png"][0]  # w5 after one step
+    assert "= 0.149780716" in shown["fig6-35_backprop_to_w1.png"][0]  # w1 after one step
+    assert "$w_5$ = 0.4" in shown["fig6-30_network.png"][0] and "$b_1$ = 0.35" in shown["fig6-30_network.png"][0]
+    layers = shown["fig6-31_layers.png"][0]
+    assert all(name in layers for name in ("input layer (x)", "hidden layer (h)", "output layer (o)", "= 0.99"))
+    for name in DIAGRAMS:
+        assert shown[name][1] == [], name
+        assert not re.search(r"[\u4e00-\u9fff]", shown[name][0]), name  # English and symbols only
+        assert matplotlib.image.imread(tmp_path / name).std() > 0
+
+
+def printed(pattern, out):
+    return re.findall(pattern, out, re.M)
+
+
+def shows(labels, symbol, value):
+    """One text of the figure names `symbol` and shows `value`: the value is where the symbol is."""
+    return any(symbol in label and value in label for label in labels)
+
+
+@pytest.mark.parametrize("flags", [["--weights", "0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8",
+                                    "--neuron-w", "0.5", "0.5", "-0.5", "--neuron-b", "0"],
+                                   ["--no-bias"]])
+def test_diagrams_show_the_numbers_printed_for_the_flags(monkeypatch, capsys, tmp_path, flags):
+    out, shown = drawn(monkeypatch, capsys, tmp_path, *flags)
+    text = {name: shown[name][0] for name in DIAGRAMS}
+    labels = shown["fig6-29_neuron_unfolded.png"][2]
+    for name, symbol in [("z = w·x + b", "$z = w"), ("a = sigmoid(z)", "$a = f(z)$"), ("J = 1/2 (a - y)^2", "$J = "),
+                         ("dJ/da", r"\partial J/\partial a"), ("dJ/dz", r"\partial J/\partial z"),
+                         ("dJ/db", r"\partial J/\partial b")]:
+        assert shows(labels, symbol, printed(rf"^{re.escape(name)} .*= (-?[\d.]+)$", out)[0]), name
+    for k, value in enumerate(printed(r"^dJ/dw = .*= \[(.*)\]$", out)[0].split(", ")):
+        assert rf"$\partial J/\partial w_{k + 1}$ = {value}" in text["fig6-29_neuron_unfolded.png"]
+    weights = printed(r"^w1..w8 = (.*)$", out)[0].split()
+    assert all(f"$w_{k + 1}$ = {w}" in text["fig6-30_network.png"] for k, w in enumerate(weights))
+    assert ("no biases" in text["fig6-30_network.png"]) == ("--no-bias" in flags)
+    forward = printed(r"^z_\w\w = .* = (-?[\d.]+)   \w\w = f\(z_\w\w\) = (-?[\d.]+)$", out)
+    errors = printed(r"^E_o1 = (-?[\d.]+), E_o2 = (-?[\d.]+), E_total = (-?[\d.]+)$", out)[0]
+    assert len(forward) == 4
+    assert all(v in text["fig6-32_forward_pass.png"] for pair in forward for v in (*pair, *errors))
+    steps = printed(r"^w(\d): (-?[\d.]+) - [\d.]+ · \(?(-?[\d.]+)\)? = (-?[\d.]+)$", out)
+    assert len(steps) == 8 and all(f"= {grad}" in text["fig6-33_backward_pass.png"] for _, _, grad, _ in steps)
+    assert all(errors[2] in text[name] for name in DIAGRAMS[3:])
+    w5 = printed(r"^(?:dE/do1|do1/dz_o1|dz_o1/dw5|dE/dw5) .* = (-?[\d.]+)$", out) + [steps[4][3]]
+    assert len(w5) == 5 and all(f"= {v}" in text["fig6-34_backprop_to_w5.png"] for v in w5), w5
+    w1 = printed(r"^(?:dE_o1/dh1|dE_o2/dh1|dE/dh1|dh1/dz_h1|dz_h1/dw1|dE/dw1) .* = (-?[\d.]+)$", out) + [steps[0][3]]
+    assert len(w1) == 7 and all(v in text["fig6-35_backprop_to_w1.png"] for v in w1), w1
+    parts = printed(r"^dE_o\d/dh1 .* = (-?[\d.]+)$", out)  # the sum's two terms, each in the sum
+    assert all(shows(shown["fig6-35_backprop_to_w1.png"][2], r"\partial E_{o1}/\partial h_1 + ", v) for v in parts)
+    assert all(shown[name][1] == [] for name in DIAGRAMS)
 
 # ---- Gradients: the hand-written chain rule against PyTorch autograd and finite differences ----
 
