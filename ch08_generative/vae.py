@@ -181,7 +181,7 @@ def network_diagram(model):
     fc = dict(width=2.1)
     x = d.box(0.7, 3.4, f"$x$\n{model.fc1.in_features}", "data", width=1.2)
     fc1 = d.box(2.95, 3.4, f"fc1\n{linear_text(model.fc1)}\nReLU", "hidden", **fc)
-    fc2 = d.box(5.75, 4.6, f"fc2: $\\mu$\n{linear_text(model.fc2)}", "latent", **fc)
+    fc2 = d.box(5.75, 4.6, f"fc2: mu\n{linear_text(model.fc2)}", "latent", **fc)
     fc3 = d.box(5.75, 2.2, f"fc3: log_var\n{linear_text(model.fc3)}", "latent", **fc)
     z = d.box(8.3, 3.4, f"$z$\n{model.fc4.in_features}", "latent", width=1.2)
     eps = d.box(8.3, 0.8, "$\\epsilon \\sim N(0, I)$", "input", width=2.4)
