@@ -18,6 +18,7 @@ import torch.nn.functional as F
 import vae
 from dlbook import cli, data, loader, training
 from dlbook.console import Console
+from dlbook.diagrams import Diagram, linear_text
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
 from dlbook.seed import seed_torch
@@ -53,6 +54,25 @@ class Autoencoder(nn.Module):
 
     def forward(self, x):
         return self.decode(self.encode(x))
+
+
+# Fig 8-1: the autoencoder's architecture, every size read from the model (its activations are
+# F.relu and F.sigmoid in encode and decode, not modules, so those two names are written here)
+def architecture_diagram(model):
+    d = Diagram(15.6, 4.8, "Fig 8-1  The autoencoder: encode $X$ to a low-dimensional code $z$, decode $z$ to $\\tilde{X}$")
+    x = d.box(0.9, 3.5, f"$X$\n{model.fc1.in_features}", "data", width=1.3)
+    encoder = d.box(4, 3.5, f"encoder\nfc1: {linear_text(model.fc1)}, ReLU\nfc2: {linear_text(model.fc2)}", "net")
+    z = d.box(7.3, 3.5, f"code $z$\n{model.fc2.out_features}-D", "latent", width=1.7)
+    decoder = d.box(10.8, 3.5, f"decoder\nfc4: {linear_text(model.fc4)}, ReLU\nfc5: {linear_text(model.fc5)}, Sigmoid",
+                    "net")
+    x_reconst = d.box(14.6, 3.5, f"$\\tilde{{X}}$\n{model.fc5.out_features}", "data", width=1.3)
+    for a, b in [(x, encoder), (encoder, z), (z, decoder), (decoder, x_reconst)]:
+        d.arrow(a, b)
+    # The loss compares X with X~: a box below both, reached by straight drops
+    d.box(7.75, 1, "loss: BCE($\\tilde{X}$, $X$), the reconstruction error", "loss", width=14.6)
+    d.arrow(x, (x.x, 1.45))
+    d.arrow(x_reconst, (x_reconst.x, 1.45))
+    return d.fig
 
 
 # (2) Train it like the VAE: the same data, optimizer and reconstruction loss, and nothing else
@@ -174,6 +194,7 @@ def main(argv=None):
         encoders = {"autoencoder": model.encode, "VAE": lambda x: vae2.encode(x)[0]}
         b = int((y_test != y_test[0]).nonzero()[0])  # the first test image of another class
         interpolation_figure(encoders, decoders, x[0], x[b], args.out)
+        save_figure(architecture_diagram(model), args.out, "fig8-1_autoencoder_architecture.png")
     return {"history": run.losses(), "coverage": coverage, "codes": list(codes.values())}
 
 

@@ -19,6 +19,7 @@ import gan  # 8.3's training-curves figure
 from dlbook import book, checkpoints, cli, compare, data, loader, training
 from dlbook.console import Console
 from dlbook.device import torch_device
+from dlbook.diagrams import Diagram, layer_lines, linear_sizes
 from dlbook.figures import plt, save_figure, tiles
 from dlbook.seed import seed_torch
 from dlbook.figures import save_image  # changed: torchvision's save_image, written atomically
@@ -191,27 +192,24 @@ def generate_digit(generator, digit, out, names):  # changed: draws the image an
     return save_figure(fig, out, f"cgan_digit_{digit}.png")
 
 
-# Fig 8-9: the architecture, drawn from the networks' own layer sizes
-def architecture_figure(generator, discriminator, out):
-    def sizes(net):
-        return " → ".join([str(net.model[0].in_features)] + [str(m.out_features) for m in net.model
-                                                              if isinstance(m, nn.Linear)])
-    fig, ax = plt.subplots(figsize=(12, 4))
-    ax.axis("off")
-    style = dict(ha="left", va="center", fontsize=9, bbox=dict(boxstyle="round", fc="#eef", ec="#446"))
-    box = {key: ax.text(x, y, text, transform=ax.transAxes, **style) for key, x, y, text in [
-        ("z", 0.0, 0.75, f"noise z\n({z_size}-D)"), ("yg", 0.0, 0.35, f"label y\nEmbedding({class_num}, {class_num})"),
-        ("G", 0.2, 0.55, f"G(z|y)\n{sizes(generator)}\nLeakyReLU(0.2), Tanh"),
-        ("x", 0.52, 0.85, "real image x\n(784 pixels)"), ("fake", 0.52, 0.55, "G(z|y)\n(784 pixels)"),
-        ("yd", 0.52, 0.2, f"label y\nEmbedding({class_num}, {class_num})"),
-        ("D", 0.66, 0.55, f"D(x|y)\n{sizes(discriminator)}\nDropout(0.4), Sigmoid"),
-        ("out", 0.9, 0.55, "real (1)\nor fake (0)?")]}
-    box["out"].set_bbox(dict(boxstyle="round", fc="white", ec="white"))
-    for source, target in [("z", "G"), ("yg", "G"), ("G", "fake"), ("x", "D"), ("fake", "D"), ("yd", "D"), ("D", "out")]:
-        ax.annotate("", xy=(0, 0.5), xycoords=box[target], xytext=(1, 0.5), textcoords=box[source],
-                    arrowprops=dict(arrowstyle="->", color="#446", shrinkA=2, shrinkB=2))
-    ax.set_title("Fig 8-9  CGAN: the label y conditions both the generator and the discriminator")
-    return save_figure(fig, out, "fig8-9_cgan_architecture.png")
+# Fig 8-9: the architecture, drawn from the networks' own layers
+def architecture_figure(generator, discriminator):
+    d = Diagram(15.9, 9, "Fig 8-9  CGAN: the label $y$ conditions both the generator and the discriminator")
+    g_emb, d_emb = generator.label_emb, discriminator.label_emb
+    dropout = next(m.p for m in discriminator.model if isinstance(m, nn.Dropout))
+    z = d.box(1.7, 7.4, f"noise $z$\n{generator.model[0].in_features - g_emb.embedding_dim}-D", "latent", width=3.2)
+    y_g = d.box(1.7, 5, f"label $y$\nEmbedding({g_emb.num_embeddings}, {g_emb.embedding_dim})", "input", width=3.2)
+    G = d.box(6.3, 6.2, "generator $G(z|y)$\n" + "\n".join(layer_lines(generator.model)), "net")
+    fake = d.box(10.6, 6.2, f"$G(z|y)$\n{linear_sizes(generator.model)[-1]} pixels", "data", width=2.4)
+    x = d.box(5, 2.9, f"real image $x$\n{discriminator.model[0].in_features - d_emb.embedding_dim} pixels",
+              "data", width=3.2)
+    y_d = d.box(5, 0.9, f"label $y$\nEmbedding({d_emb.num_embeddings}, {d_emb.embedding_dim})", "input", width=3.2)
+    D = d.box(10.6, 2.4, "discriminator $D(x|y)$\n" + "\n".join(layer_lines(discriminator.model))
+              + f"\nhidden layers: Dropout({dropout:g})", "net")
+    verdict = d.box(14.6, 2.4, "real (1)\nor fake (0)?", "loss", width=2.2)
+    for a, b in [(z, G), (y_g, G), (G, fake), (fake, D), (x, D), (y_d, D), (D, verdict)]:
+        d.arrow(a, b)
+    return d.fig
 
 
 def listing_quantity_line(history):
@@ -249,7 +247,7 @@ def main(argv=None):
         print(listing_quantity_line(history))
         compare.report("cgan", run.lines, args.dataset, args.epochs, args.out)
         generator.eval()
-        architecture_figure(generator, discriminator, args.out)
+        save_figure(architecture_figure(generator, discriminator), args.out, "fig8-9_cgan_architecture.png")
         class_grid(generator, fixed_z, data.DATASETS[args.dataset]["class_names"], args.out)
         if args.digit is not None:
             generate_digit(generator, args.digit, args.out, data.DATASETS[args.dataset]["class_names"])

@@ -14,6 +14,7 @@ import torch.nn as nn
 from dlbook import checkpoints, cli, compare, loader, training
 from dlbook.console import Console
 from dlbook.device import torch_device
+from dlbook.diagrams import Diagram, layer_lines, linear_sizes
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
 from dlbook.figures import save_image  # changed: torchvision's save_image, written atomically
@@ -175,6 +176,20 @@ def samples_figure(G, fixed_noise, out):
     show(path)
 
 
+# 8.2.1 Fig 8-6: the GAN's architecture, each network's layers read from G and D themselves
+def architecture_diagram(G, D):
+    d = Diagram(15.6, 6.6, "Fig 8-6  The GAN: $G$ turns a latent vector $z$ into a fake image, $D$ tells real from fake")
+    z = d.box(1.4, 2.3, f"latent vector $z$\n{linear_sizes(G)[0]}-D, $z \\sim N(0, I)$", "latent", width=2.6)
+    generator = d.box(5, 2.3, "generator $G$\n" + "\n".join(layer_lines(G)), "net")
+    fake = d.box(8.75, 2.3, f"fake images $G(z)$\n{linear_sizes(G)[-1]} pixels", "data", width=3.2)
+    real = d.box(8.75, 5.5, "real images $x$\nfrom the training set", "data", width=3.2)
+    discriminator = d.box(13, 3.9, "discriminator $D$\n" + "\n".join(layer_lines(D)), "net")
+    verdict = d.box(13, 0.9, "real or fake?\nP(real), in (0, 1)", "loss", width=3.2)
+    for a, b in [(z, generator), (generator, fake), (fake, discriminator), (real, discriminator), (discriminator, verdict)]:
+        d.arrow(a, b)
+    return d.fig
+
+
 def checkpoint_path(out):
     return os.path.join(out, "weights", "gan.pt")
 
@@ -228,6 +243,7 @@ def main(argv=None):
         history = run.losses()
         samples_figure(G, fixed_noise, args.out)
         training_curves(history, len(data_loader), args.out)
+        save_figure(architecture_diagram(G, D), args.out, "fig8-6_gan_architecture.png")
         print(f"Weights: {os.path.join(args.out, 'weights')}/G.ckpt, D.ckpt")
     return {"history": history}
 

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from dlbook import checkpoints, cli, compare, gallery, loader, training
 from dlbook.console import Console
 from dlbook.device import torch_device
+from dlbook.diagrams import Diagram, linear_text
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
 from dlbook.figures import save_image  # changed: torchvision's save_image, written atomically
@@ -146,6 +147,52 @@ def samples_figure(model, out):
     show(path)
 
 
+# Fig 8-2: the VAE's four modules as the book numbers them, sizes read from the model
+def architecture_diagram(model):
+    n, m = model.fc1.in_features, model.fc2.out_features
+    d = Diagram(16, 7.6, "Fig 8-2  The VAE: (1) encode, (2) sample $\\epsilon$, (3) form $z$, (4) decode; "
+                "loss = reconstruction + KL")
+    x = d.box(0.8, 4, f"$X$\n{n}", "data", width=1.2)
+    encoder = d.box(3.2, 4, "(1) encoder\nfc1, fc2, fc3", "net")
+    mu = d.box(6.4, 5, f"$\\mu$ (mu)\n{m}-D", "latent", width=2.2)
+    log_var = d.box(6.4, 3, f"$\\log\\sigma^2$ (log_var)\n{m}-D", "latent", width=2.9)
+    sample = d.box(9.6, 4, f"(3) $z = \\mu + \\sigma \\cdot \\epsilon$\n$z$: {model.fc4.in_features}-D", "latent",
+                   width=2.9)
+    eps = d.box(9.6, 1.6, f"(2) $\\epsilon \\sim N(0, I)$\n{m}-D", "input", width=2.6)
+    decoder = d.box(12.8, 4, "(4) decoder\nfc4, fc5", "net")
+    x_reconst = d.box(15.2, 4, f"$\\tilde{{X}}$\n{model.fc5.out_features}", "data", width=1.2)
+    for a, b in [(x, encoder), (encoder, mu), (encoder, log_var), (mu, sample), (log_var, sample), (eps, sample),
+                 (sample, decoder), (decoder, x_reconst)]:
+        d.arrow(a, b)
+    # The code's sigma: exp(log_var / 2) is the standard deviation, where the book's (8.1) prints exp(log_var)
+    d.label(0.3, 1.6, "$\\sigma = \\exp(\\log\\sigma^2 / 2)$, the standard deviation\n(the book's (8.1) prints exp(log_var))",
+            ha="left")
+    loss = d.box(8, 6.9, "loss = reconstruction BCE($\\tilde{X}$, $X$) + KL(N($\\mu$, $\\sigma^2$) || N(0, I))",
+                 "loss", width=15.4)
+    for node in (x, mu, x_reconst):
+        d.arrow(node, (node.x, 6.45))
+    return d.fig
+
+
+# Fig 8-3: the network layer by layer, every name and size read from the model (the activations are
+# F.relu and F.sigmoid in encode and decode, not modules, so those names are written here)
+def network_diagram(model):
+    d = Diagram(16.4, 5.6, "Fig 8-3  The VAE's network: layers and sizes of the model that runs")
+    fc = dict(width=2.1)
+    x = d.box(0.7, 3.4, f"$x$\n{model.fc1.in_features}", "data", width=1.2)
+    fc1 = d.box(2.95, 3.4, f"fc1\n{linear_text(model.fc1)}\nReLU", "hidden", **fc)
+    fc2 = d.box(5.75, 4.6, f"fc2: mu\n{linear_text(model.fc2)}", "latent", **fc)
+    fc3 = d.box(5.75, 2.2, f"fc3: log_var\n{linear_text(model.fc3)}", "latent", **fc)
+    z = d.box(8.3, 3.4, f"$z$\n{model.fc4.in_features}", "latent", width=1.2)
+    eps = d.box(8.3, 0.8, "$\\epsilon \\sim N(0, I)$", "input", width=2.4)
+    fc4 = d.box(10.65, 3.4, f"fc4\n{linear_text(model.fc4)}\nReLU", "hidden", **fc)
+    fc5 = d.box(13.25, 3.4, f"fc5\n{linear_text(model.fc5)}\nSigmoid", "output", **fc)
+    x_reconst = d.box(15.6, 3.4, f"$\\tilde{{x}}$\n{model.fc5.out_features}", "data", width=1.2)
+    for a, b in [(x, fc1), (fc1, fc2), (fc1, fc3), (fc2, z), (fc3, z), (eps, z), (z, fc4), (fc4, fc5), (fc5, x_reconst)]:
+        d.arrow(a, b)
+    return d.fig
+
+
 # Beyond the book: the loss curves, and the loss per image over whole splits
 def loss_curves(history, steps_per_epoch, n_train, batch_size, z_dim, out):
     # Per image rather than per batch, so each epoch's short last batch does not show as a dip.
@@ -222,6 +269,8 @@ def main(argv=None):
         gallery.show_live_vae(model, args)  # a 2-D VAE in a notebook: Fig 8-8 live, point at z (elsewhere nothing)
         history = run.losses()
         loss_curves(history, len(data_loader), len(data_loader.images), args.batch_size, args.z_dim, args.out)
+        save_figure(architecture_diagram(model), args.out, f"fig8-2_vae_architecture{suffix(args.z_dim)}.png")
+        save_figure(network_diagram(model), args.out, f"fig8-3_vae_network{suffix(args.z_dim)}.png")
         if run.epochs_saved:  # a --max-steps run may stop before its first epoch ends: then none were written
             print(f"Weights: {weights_path(args.out, args.z_dim)}")
         else:

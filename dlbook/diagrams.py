@@ -126,3 +126,15 @@ def overlapping_texts(fig):
     shown = [t for t in fig.findobj(plt.Text) if t.get_text().strip() and t.get_visible()]
     boxes = [(t.get_text(), t.get_window_extent(renderer).shrunk(0.95, 0.9)) for t in shown]
     return [(a, b) for i, (a, box_a) in enumerate(boxes) for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
+
+
+def layer_lines(net):
+    """One line per Linear layer of `net` with the activation that follows it, "784 → 256, LeakyReLU(0.2)":
+    a network's box in an architecture diagram (Figs 8-6, 8-9), read from the module itself."""
+    sizes = linear_sizes(net)
+    return [f"{a} → {b}, {act}" for (a, b), act in zip(zip(sizes, sizes[1:]), activations(net), strict=True)]
+
+
+def linear_text(linear):
+    """A Linear layer's sizes as a diagram shows them: "784 → 400"."""
+    return f"{linear.in_features} → {linear.out_features}"

@@ -7,6 +7,7 @@ from argparse import Namespace
 import autoencoder
 import vae
 from dlbook import checkpoints, loader
+from dlbook.diagrams import overlapping_texts, texts
 from dlbook.figures import plt
 
 
@@ -29,7 +30,7 @@ def test_short_run_trains_compares_and_draws(synthetic_idx, tmp_path, capsys):
     assert "Reconstruction loss per test image (nats): autoencoder " in out
     line = next(s for s in out.splitlines() if s.startswith("Share of N(0, I) the test codes cover"))
     assert f": autoencoder {result['coverage'][0]:.1%}, VAE {result['coverage'][1]:.1%} (of its" in line
-    for name in ("ae_vs_vae_codes.png", "ae_vs_vae_prior_samples.png",
+    for name in ("fig8-1_autoencoder_architecture.png", "ae_vs_vae_codes.png", "ae_vs_vae_prior_samples.png",
                  "ae_vs_vae_interpolation.png"):
         assert plt.imread(tmp_path / name).std() > 0.01
     # The coverage is that of each model's own test codes: the saved autoencoder's, the 2-D VAE's means.
@@ -44,3 +45,23 @@ def test_short_run_trains_compares_and_draws(synthetic_idx, tmp_path, capsys):
         own_codes = [ae.encode(x), vae2.reparameterize(*vae2.encode(x))]
     assert all(torch.allclose(a, b) for a, b in zip(result["codes"], own_codes))
     assert result["coverage"] == [autoencoder.prior_coverage(c) for c in own_codes]
+
+
+def test_fig_8_1_shows_the_models_sizes():
+    """The VAE's sizes (SPEC: 784 -> 400 ReLU -> code -> 400 ReLU -> 784 Sigmoid) with the 2-D code."""
+    fig = autoencoder.architecture_diagram(autoencoder.Autoencoder())
+    shown = texts(fig)
+    assert "encoder\nfc1: 784 → 400, ReLU\nfc2: 400 → 2" in shown and "code $z$\n2-D" in shown
+    assert "decoder\nfc4: 2 → 400, ReLU\nfc5: 400 → 784, Sigmoid" in shown
+    assert "$X$\n784" in shown and "$\\tilde{X}$\n784" in shown
+    assert any("BCE($\\tilde{X}$, $X$)" in text for text in shown)  # the loss compares X with X~
+    assert overlapping_texts(fig) == []
+
+
+def test_fig_8_1_reads_every_size_from_the_model():
+    fig = autoencoder.architecture_diagram(autoencoder.Autoencoder(image_size=50, h_dim=32, z_dim=3))
+    shown = texts(fig)
+    assert "encoder\nfc1: 50 → 32, ReLU\nfc2: 32 → 3" in shown and "code $z$\n3-D" in shown
+    assert "decoder\nfc4: 3 → 32, ReLU\nfc5: 32 → 50, Sigmoid" in shown
+    assert "$X$\n50" in shown and "$\\tilde{X}$\n50" in shown
+    assert overlapping_texts(fig) == []

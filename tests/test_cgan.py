@@ -9,6 +9,7 @@ import torch
 import cgan
 from conftest import GAN_LINE, run_main
 from dlbook import book, compare
+from dlbook.diagrams import overlapping_texts, texts
 from dlbook.figures import plt
 
 run = functools.partial(run_main, cgan)
@@ -112,3 +113,30 @@ def test_images_generated_for_class_r_look_like_class_r(capsys, synthetic_idx, t
     hits = (drawn == labels).float().mean().item()
     print(f"hits {hits:.3f}")
     assert hits > 0.15  # chance is 0.10; 1,000 samples put chance's spread at 0.01
+
+
+def test_fig_8_9_shows_the_listings_networks():
+    fig = cgan.architecture_figure(cgan.Generator(), cgan.Discriminator())
+    shown = texts(fig)
+    assert ("generator $G(z|y)$\n110 → 256, LeakyReLU(0.2)\n256 → 512, LeakyReLU(0.2)\n512 → 1024, LeakyReLU(0.2)"
+            "\n1024 → 784, Tanh") in shown
+    assert ("discriminator $D(x|y)$\n794 → 1024, LeakyReLU(0.2)\n1024 → 512, LeakyReLU(0.2)\n512 → 256, LeakyReLU(0.2)"
+            "\n256 → 1, Sigmoid\nhidden layers: Dropout(0.4)") in shown
+    assert "noise $z$\n100-D" in shown and shown.count("label $y$\nEmbedding(10, 10)") == 2
+    assert "real image $x$\n784 pixels" in shown and "$G(z|y)$\n784 pixels" in shown
+    assert overlapping_texts(fig) == []
+
+
+def test_fig_8_9_reads_the_networks(monkeypatch):
+    monkeypatch.setattr(cgan, "z_size", 20)
+    monkeypatch.setattr(cgan, "class_num", 5)
+    monkeypatch.setattr(cgan, "image_size", 50)
+    D = cgan.Discriminator()
+    D.model[2].p = 0.3
+    fig = cgan.architecture_figure(cgan.Generator(), D)
+    shown = "\n".join(texts(fig))
+    for part in ["\n25 → 256, LeakyReLU(0.2)\n", "\n1024 → 50, Tanh", "\n55 → 1024, LeakyReLU(0.2)\n",
+                 "noise $z$\n20-D", "real image $x$\n50 pixels", "$G(z|y)$\n50 pixels", "Dropout(0.3)"]:
+        assert part in shown, part
+    assert texts(fig).count("label $y$\nEmbedding(5, 5)") == 2  # G's embedding and D's
+    assert overlapping_texts(fig) == []

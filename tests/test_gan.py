@@ -8,6 +8,7 @@ import torch
 import gan
 from conftest import GAN_LINE, needs_data, run_main
 from dlbook import book, checkpoints
+from dlbook.diagrams import overlapping_texts, texts
 from dlbook.figures import plt
 
 run = functools.partial(run_main, gan)
@@ -25,7 +26,7 @@ def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_pa
     assert len(lines) == 4 and all(GAN_LINE.fullmatch(line) for line in lines)
     assert lines[0].startswith("Epoch [0/2], Step [2/4]")  # 0-based epochs, as the book prints them
     out_dir = tmp_path / "out"
-    for name in ["fig8-7_gan_samples.png", "gan_training_curves.png", "gan_samples/real_images.png",
+    for name in ["fig8-6_gan_architecture.png", "fig8-7_gan_samples.png", "gan_training_curves.png", "gan_samples/real_images.png",
                  "gan_samples/fake_images-1.png", "gan_samples/fake_images-2.png", "gan_samples/fixed_noise-2.png"]:
         assert plt.imread(out_dir / name).std() > 0.01, name
     G = gan.generator()
@@ -140,3 +141,25 @@ def test_the_curves_plot_the_runs_history(capsys, small, monkeypatch):
     history = result["history"].numpy()
     assert [list(y) for y in losses] == [list(history[:, 0]), list(history[:, 1])]
     assert [list(y) for y in scores] == [list(history[:, 2]), list(history[:, 3])]
+
+
+def test_fig_8_6_shows_the_books_networks():
+    """SPEC: D 784 -> 256 LeakyReLU(0.2) -> 256 LeakyReLU(0.2) -> 1 Sigmoid; G 64 -> 256 ReLU -> 256 ReLU -> 784 Tanh."""
+    fig = gan.architecture_diagram(gan.generator(), gan.discriminator())
+    shown = texts(fig)
+    assert "generator $G$\n64 → 256, ReLU\n256 → 256, ReLU\n256 → 784, Tanh" in shown
+    assert "discriminator $D$\n784 → 256, LeakyReLU(0.2)\n256 → 256, LeakyReLU(0.2)\n256 → 1, Sigmoid" in shown
+    assert "latent vector $z$\n64-D, $z \\sim N(0, I)$" in shown and "fake images $G(z)$\n784 pixels" in shown
+    assert overlapping_texts(fig) == []
+
+
+def test_fig_8_6_reads_the_layers_from_G_and_D(monkeypatch):
+    monkeypatch.setattr(gan, "latent_size", 8)
+    monkeypatch.setattr(gan, "hidden_size", 32)
+    monkeypatch.setattr(gan, "image_size", 50)
+    fig = gan.architecture_diagram(gan.generator(), gan.discriminator())
+    shown = texts(fig)
+    assert "generator $G$\n8 → 32, ReLU\n32 → 32, ReLU\n32 → 50, Tanh" in shown
+    assert "discriminator $D$\n50 → 32, LeakyReLU(0.2)\n32 → 32, LeakyReLU(0.2)\n32 → 1, Sigmoid" in shown
+    assert "latent vector $z$\n8-D, $z \\sim N(0, I)$" in shown and "fake images $G(z)$\n50 pixels" in shown
+    assert overlapping_texts(fig) == []

@@ -9,6 +9,7 @@ import torch
 import vae
 from conftest import VAE_LINE, needs_data, run_main
 from dlbook import book, checkpoints, data
+from dlbook.diagrams import overlapping_texts, texts
 from dlbook.figures import plt
 
 def not_blank(path):
@@ -67,8 +68,9 @@ def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_pa
     assert re.search(r"Per-image loss \(nats, one z sample\): train \d+\.\d", out)
     assert (tmp_path / "run.log").read_text(encoding="utf-8").splitlines() == out.splitlines()  # every line
     out_dir = tmp_path / "out"
-    for name in ["fig8-4_vae_reconstruction.png", "fig8-5_vae_samples.png", "vae_loss_curves.png",
-                 "vae_samples/sampled-1.png", "vae_samples/reconst-2.png"]:
+    for name in ["fig8-2_vae_architecture.png", "fig8-3_vae_network.png", "fig8-4_vae_reconstruction.png",
+                 "fig8-5_vae_samples.png", "vae_loss_curves.png", "vae_samples/sampled-1.png",
+                 "vae_samples/reconst-2.png"]:
         assert not_blank(out_dir / name), name
     assert result["history"].shape == (16, 2)
 
@@ -82,6 +84,8 @@ def test_same_seed_same_lines(capsys, small):
 
 def test_weights_are_saved_and_load_back(capsys, small, tmp_path):
     run(capsys, *small, "--epochs", 1, "--z-dim", 2)
+    for name in ["fig8-2_vae_architecture_z2.png", "fig8-3_vae_network_z2.png"]:  # the 2-D VAE's own diagrams
+        assert not_blank(tmp_path / "out" / name), name
     path = vae.weights_path(tmp_path / "out", 2)
     model = vae.load_vae(checkpoints.load_checkpoint(path), torch.device("cpu"))
     state = torch.load(path, weights_only=True)
@@ -170,3 +174,36 @@ def test_figures_show_what_they_claim(capsys, small, tmp_path, monkeypatch):
     assert 0 < abs(reconstruction - x_test[0] / 255).mean() < 0.3  # a reconstruction, not a copy
     per_batch = result["history"][:, 0] / 32
     assert drawn["vae_loss_curves.png"][0] == pytest.approx(per_batch.numpy(), rel=1e-6)
+
+
+def test_figs_8_2_and_8_3_show_the_books_network():
+    """SPEC: 784 -> fc1 400 ReLU -> fc2 / fc3 20 (mu, log_var) -> z 20 -> fc4 400 ReLU -> fc5 784 Sigmoid."""
+    model = vae.VAE()
+    shown = texts(vae.network_diagram(model))
+    for layer in ["fc1\n784 → 400\nReLU", "fc2: mu\n400 → 20", "fc3: log_var\n400 → 20", "$z$\n20",
+                  "fc4\n20 → 400\nReLU", "fc5\n400 → 784\nSigmoid", "$x$\n784"]:
+        assert layer in shown, layer
+    shown = texts(vae.architecture_diagram(model))
+    assert "$X$\n784" in shown and "$\\mu$ (mu)\n20-D" in shown and "$\\log\\sigma^2$ (log_var)\n20-D" in shown
+    assert any(text.startswith("(2) $\\epsilon \\sim N(0, I)$") for text in shown)
+
+
+def test_figs_8_2_and_8_3_read_every_size_from_the_model():
+    model = vae.VAE(image_size=50, h_dim=32, z_dim=3)
+    for draw in (vae.architecture_diagram, vae.network_diagram):
+        fig = draw(model)
+        shown = "\n".join(texts(fig))
+        assert "400" not in shown and "784" not in shown and "20" not in shown, draw.__name__
+        assert overlapping_texts(fig) == [], draw.__name__
+    shown = texts(vae.network_diagram(model))
+    for layer in ["fc1\n50 → 32\nReLU", "fc2: mu\n32 → 3", "fc3: log_var\n32 → 3", "$z$\n3",
+                  "fc4\n3 → 32\nReLU", "fc5\n32 → 50\nSigmoid"]:
+        assert layer in shown, layer
+    shown = texts(vae.architecture_diagram(model))
+    assert "$X$\n50" in shown and "$\\tilde{X}$\n50" in shown and "$\\mu$ (mu)\n3-D" in shown
+
+
+@pytest.mark.parametrize("z", [20, 2])
+def test_figs_8_2_and_8_3_have_no_overlapping_text(z):
+    assert overlapping_texts(vae.architecture_diagram(vae.VAE(z_dim=z))) == []
+    assert overlapping_texts(vae.network_diagram(vae.VAE(z_dim=z))) == []
