@@ -9,6 +9,7 @@ the book's bias-free variant.
 import numpy as np
 
 import dlbook.cli
+from dlbook import manifest
 from dlbook.console import Console
 from dlbook.device import numpy_device
 from dlbook.figures import plt, save_figure
@@ -222,6 +223,7 @@ def main(argv=None):
         print()
         errors = network(args, console)
         plot_errors(args.out, errors, args.biases)
+        manifest.write(__file__, argv, args.out, numbers={"iterations": len(errors) - 1, "E_total": float(errors[-1])})
 
 
 if __name__ == "__main__":

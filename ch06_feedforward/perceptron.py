@@ -7,6 +7,7 @@ NumPy only. Default run: the book's example; --max-epochs changes how long the p
 import numpy as np
 
 import dlbook.cli
+from dlbook import manifest
 from dlbook.console import Console
 from dlbook.device import numpy_device
 from dlbook.figures import plt, save_figure
@@ -215,6 +216,9 @@ def main(argv=None):
         plot_gates(args.out, results)
         plot_hidden_space(args.out, hidden)
         plot_relu(args.out)
+        xor_wrong = int(np.sum(step(X @ results["XOR"][0] + results["XOR"][1]) != GATES["XOR"]))
+        manifest.write(__file__, argv, args.out, numbers={"perceptron_xor_wrong": xor_wrong,
+                                                          "output": output.tolist()})
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import vae
-from dlbook import cli, data, loader, training
+from dlbook import cli, data, loader, manifest, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -174,6 +174,9 @@ def main(argv=None):
         encoders = {"autoencoder": model.encode, "VAE": lambda x: vae2.encode(x)[0]}
         b = int((y_test != y_test[0]).nonzero()[0])  # the first test image of another class
         interpolation_figure(encoders, decoders, x[0], x[b], args.out)
+        manifest.write(__file__, argv, args.out, saved=[path], numbers={
+            "autoencoder_nats": ae_nats, "vae_nats": vae_nats, "autoencoder_coverage": coverage[0],
+            "vae_coverage": coverage[1]})
     return {"history": run.losses(), "coverage": coverage, "codes": list(codes.values())}
 
 
