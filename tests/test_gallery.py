@@ -220,6 +220,10 @@ def test_each_live_model_computes_what_pytorch_computes(folder, browser):
         assert 0 <= float(got.min()) and float(got.max()) <= 1 and float(want.std()) > 0.05  # not flat images
     assert browser.execute_script("try { dlbook.run('gan', [1, 2]); } catch (e) { return e.message; }") == \
         "gan takes an array of 64 numbers"
+    for digit in ("10", "-1", "2.5"):  # no such class: an error, never an image of NaN pixels
+        said = browser.execute_script(f"try {{ return dlbook.run('cgan', {{digit: {digit}, z: new Array(100).fill(0)}}); }}"
+                                      " catch (e) { return e.message; }")
+        assert said == "cgan takes {digit: 0-9, z: [100 numbers]}", (digit, said)
 
 
 @needs_browser
