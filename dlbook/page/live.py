@@ -35,11 +35,14 @@ class Unusable(Exception):
 
 
 def exporters():
-    """{model name: its script's live_export}, the scripts imported by name from ch08_generative/."""
-    folder = str(REPO_ROOT / "ch08_generative")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    return {m.name: importlib.import_module(m.script).live_export for m in MODELS}
+    """{model name: its script's live_export}, the scripts imported by name as `python <script>` would
+    (cgan.py's own `import gan` included): their folder first on the path while they are imported."""
+    folder, saved = str(REPO_ROOT / "ch08_generative"), list(sys.path)
+    sys.path.insert(0, folder)
+    try:
+        return {m.name: importlib.import_module(m.script).live_export for m in MODELS}
+    finally:
+        sys.path[:] = saved
 
 
 def row(model):
