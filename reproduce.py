@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import queue
-import re
 import shlex
 import signal
 import subprocess
@@ -29,17 +28,20 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from dlbook import cli, data, device, frameworks, gallery, sections
+from dlbook import cli, data, device, frameworks, gallery, manifest, sections
 from dlbook.paths import DATA_DIR, FIGURES_DIR, atomic_path
 
 ROOT = Path(__file__).resolve().parent
 
 
-RUNS = sections.BOOK  # every script in book order, with its flags, figures and key lines
+RUNS = sections.BOOK  # every script in book order, with its flags, figures and key numbers
+
+# What a record (logs/<name>.json) says of a script: running now (or the main job died), or how it ended
+RECORD_STATUSES = ("running", "ok", "failed", "interrupted")
 
 
 class Result(NamedTuple):
-    status: str  # "ok", "reused", "failed (N)", "interrupted" or "skipped"
+    status: str  # "ok", "reused", "failed (N)", "interrupted", "skipped" or "not started"
     seconds: float
     text: str  # what the script printed on stdout
     reason: str  # its last line on stderr, or why it was skipped
@@ -88,31 +90,31 @@ def thread_env(threads):
     return {"OMP_NUM_THREADS": n, "MKL_NUM_THREADS": n, "TF_NUM_INTRAOP_THREADS": n, "TF_NUM_INTEROP_THREADS": n}
 
 
-def command(run, args):
-    argv = [sys.executable, run.script, *(run.quick if args.quick else run.full), "--out", str(args.out)]
-    flags = (("seed",) if run.seeded else ()) + (("dataset", "data_dir") if run.uses_data else ())
-    for flag in flags:
-        if getattr(args, flag) is not None:
+def command(section, args):
+    argv = [sys.executable, section.script, *(section.quick if args.quick else section.full), "--out", str(args.out)]
+    takes = {"seed": section.seeded, "dataset": section.uses_data, "data_dir": section.uses_data}
+    for flag, taken in takes.items():
+        if taken and getattr(args, flag) is not None:
             argv += [f"--{flag.replace('_', '-')}", str(getattr(args, flag))]
-    name = script_device(run, args)[0]
+    name = script_device(section, args)[0]
     return argv + (["--device", name] if name else [])
 
 
-def on_tensorflow(run):
-    return run.tensorflow or (run.keras and frameworks.keras_backend() == "tensorflow")
+def on_tensorflow(section):
+    return section.tensorflow or (section.keras and frameworks.keras_backend() == "tensorflow")
 
 
-def script_device(run, args):
+def script_device(section, args):
     """(the --device this script gets, why it differs from --device or None). A TensorFlow script
     asked for a GPU that TensorFlow does not see here (pip's TensorFlow has no CUDA on Windows and
     macOS, no Metal without tensorflow-metal) runs on the CPU, as --check says it may."""
-    if not on_tensorflow(run) or not device.tensorflow_problem(args.device, frameworks.tensorflow_gpus()):
+    if not on_tensorflow(section) or not device.tensorflow_problem(args.device, frameworks.tensorflow_gpus()):
         return args.device, None
     return "cpu", (f"TensorFlow sees {frameworks.tensorflow_gpus()} GPU(s) here, so this script runs on the CPU "
                    f"(--device {args.device} is for the PyTorch scripts)")
 
 
-def preflight(runs, args):
+def preflight(rows, args):
     """What would stop every script the same way is checked once, before the first one runs:
     the device, and each data set (fetched now if missing). One line and exit status 2, nothing
     run and nothing written."""
@@ -120,7 +122,7 @@ def preflight(runs, args):
         problem = device.torch_problem(args.device)
         if problem:
             cli.fail(problem)
-    if any(run.uses_data for run in runs):
+    if any(section.uses_data for section in rows):
         name = args.dataset or "mnist"
         try:
             for filename in data.FILES.values():
@@ -139,11 +141,13 @@ def record_path(out, name):
     return Path(out) / "logs" / f"{name}.json"
 
 
-def outputs(run, text, args):
-    """The files a finished script wrote: the figures and tables it announced, and its saved weights."""
-    announced = [Path(p) for p in re.findall(r"^(?:Figure|Table): (.+)$", text, re.M)]
-    saved = [args.out / f.format(dataset=args.dataset or "mnist") for f in run.saves]
-    return [p for p in announced + saved if p.exists()]
+def outputs(section, args):
+    """The files a finished script wrote, as its manifest lists them (the manifest itself too)."""
+    made = manifest.read(args.out, section.name)
+    if made is None:
+        return []
+    listed = [f["file"] for f in made["figures"]] + [t["file"] for t in made["tables"]] + made["saved"]
+    return [p for p in [args.out / f for f in listed] + [manifest.path(args.out, section.name)] if p.exists()]
 
 
 def stamp(path):
@@ -151,75 +155,76 @@ def stamp(path):
     return [info.st_size, info.st_mtime_ns]
 
 
-def write_record(run, args, argv, status, seconds=0.0, files=(), started=None):
-    record = {"command": argv[1:], "script": script_hash(run), "status": status, "seconds": round(seconds, 1),
+def write_record(section, args, argv, status, seconds=0.0, files=(), started=None):
+    assert status in RECORD_STATUSES, status
+    record = {"command": argv[1:], "script": script_hash(section), "status": status, "seconds": round(seconds, 1),
               "started": started or time.time(), "files": {os.fspath(p): stamp(p) for p in files}}
-    with atomic_path(record_path(args.out, run.name)) as tmp:
+    with atomic_path(record_path(args.out, section.name)) as tmp:
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
 
-def script_hash(run):
+def script_hash(section):
     """The script's text as a hash: an edited (or updated) script is run again, not reused."""
-    return hashlib.sha256((ROOT / run.script).read_bytes()).hexdigest()[:16]
+    return hashlib.sha256((ROOT / section.script).read_bytes()).hexdigest()[:16]
 
 
-def read_record(run, args):
+def read_record(section, args):
     try:
-        return json.loads(record_path(args.out, run.name).read_text(encoding="utf-8"))
+        return json.loads(record_path(args.out, section.name).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def reusable(run, args, argv, rerun=()):
+def reusable(section, args, argv, rerun=()):
     """(a Result for a finished script that can stand, or None; why not). `rerun`: the names of the
     scripts run again this time, whose outputs a script that needs them must not predate."""
-    record = read_record(run, args)
-    log = args.out / "logs" / f"{run.name}.log"
+    record = read_record(section, args)
+    log = args.out / "logs" / f"{section.name}.log"
     if args.fresh or record is None:
         return None, "--fresh" if args.fresh else "no record of an earlier run"
     if record["command"] != argv[1:]:
         return None, "made with other flags"
-    if record.get("script") != script_hash(run):
-        return None, f"{run.script} changed since"
+    if record.get("script") != script_hash(section):
+        return None, f"{section.script} changed since"
     if record["status"] != "ok":
         return None, f"it ended {record['status']} last time"
     changed = [f for f, was in record["files"].items() if not os.path.exists(f) or stamp(f) != was]
     if changed or not log.exists():
         return None, f"{changed[0] if changed else log} is missing or was changed since"
-    if any(name in rerun for name in run.needs):
+    if any(name in rerun for name in section.needs):
         return None, "a script it needs was run again"
-    text = log.read_text(encoding="utf-8").split("\n", 1)[1].split("\n--- stderr ---\n")[0]
-    return Result("reused", record["seconds"], text, ""), None
+    return Result("reused", record["seconds"], "", ""), None
 
 
-def resumable(run, args, argv):
+def resumable(section, args, argv):
     """True when this script was interrupted last time, with the same command, after saving an
     epoch: it goes on from there with its own --resume. Still "running" means the main job itself
     was killed (a recycled notebook runtime); a checkpoint older than that attempt is another run's."""
-    record = read_record(run, args)
-    checkpoint = args.out / run.saves[0] if run.saves else None
-    return bool(run.resumes and not args.fresh and record and record["status"] in ("interrupted", "running")
+    record = read_record(section, args)
+    checkpoint = args.out / section.saves[0] if section.saves else None
+    return bool(section.resumes and not args.fresh and record and record["status"] in ("interrupted", "running")
                 and record["command"] == argv[1:] and checkpoint.exists()
                 and os.stat(checkpoint).st_mtime >= record.get("started", float("inf")))
 
 
 # --- running scripts ---------------------------------------------------------------------------------
-def run_one(run, args, threads=None, live=True, progress=None, started=None):
+def run_one(section, args, threads=None, live=True, progress=None, started=None):
     """Run one script and save its stdout and stderr in its log; returns a Result. `live`: echo its
     printout as it comes (one script at a time); otherwise it is printed whole when it ends, and
     each progress line on its stderr goes to `progress(name, line)`. `started(proc)` is given the
     process, so that an interrupt can be passed on to it."""
-    argv = command(run, args)
+    argv = command(section, args)
     shown = shlex.join(["python", *argv[1:]])
-    resume = resumable(run, args, argv)
-    record = read_record(run, args) if resume else {}
+    resume = resumable(section, args, argv)
+    record = read_record(section, args) if resume else {}
     earlier = record.get("seconds", 0.0)  # the interrupted attempt's time counts too
-    header = f"\n=== {run.name} ({run.section}): {shown}" + (" (continued: --resume)" if resume else "")
-    note = f"Note: {script_device(run, args)[1]}\n" if script_device(run, args)[1] else ""
+    header = f"\n=== {section.name} ({section.section}): {shown}" + (" (continued: --resume)" if resume else "")
+    note = f"Note: {script_device(section, args)[1]}\n" if script_device(section, args)[1] else ""
     if live:
         print(header + "\n" + note, end="", flush=True)
     began = record.get("started", time.time())  # when this run's first attempt began
-    write_record(run, args, argv, "running", earlier, started=began)
+    write_record(section, args, argv, "running", earlier, started=began)
+    manifest.path(args.out, section.name).unlink(missing_ok=True)  # an earlier run's: this one writes its own
     start = time.perf_counter()
     lines, errors = [], []
 
@@ -227,8 +232,8 @@ def run_one(run, args, threads=None, live=True, progress=None, started=None):
         for line in stream:
             if live:
                 print(line, end="", file=sys.stderr, flush=True)
-            elif progress and line.startswith(f"{run.name} ") and " steps (" in line:
-                progress(run.name, line.strip())
+            elif progress and line.startswith(f"{section.name} ") and " steps (" in line:
+                progress(section.name, line.strip())
                 continue
             errors.append(line)
 
@@ -251,12 +256,12 @@ def run_one(run, args, threads=None, live=True, progress=None, started=None):
     seconds = earlier + time.perf_counter() - start
     text = "".join(lines)
     stderr = "".join(line for line in errors if "\r" not in line)  # the progress line's redraws: not kept
-    with atomic_path(args.out / "logs" / f"{run.name}.log") as tmp:
+    with atomic_path(args.out / "logs" / f"{section.name}.log") as tmp:
         tmp.write_text(f"$ {shown}\n{text}" + (f"\n--- stderr ---\n{stderr}" if stderr else ""), encoding="utf-8")
     last_error = stderr.strip().splitlines()[-1] if stderr.strip() else ""
     status = "ok" if proc.returncode == 0 else "interrupted" if proc.returncode in (130, -2) else \
         f"failed ({proc.returncode})"
-    write_record(run, args, argv, status.split(" ")[0], seconds, outputs(run, text, args) if status == "ok" else (),
+    write_record(section, args, argv, status.split(" ")[0], seconds, outputs(section, args) if status == "ok" else (),
                  began)
     if not live:
         print(header + "\n" + note + text, end="", flush=True)
@@ -266,16 +271,16 @@ def run_one(run, args, threads=None, live=True, progress=None, started=None):
 
 def ready(pending, ended, selected):
     """The pending runs whose inputs are made: each run it needs, among those selected, has ended."""
-    return [run for run in pending if all(name in ended for name in run.needs if name in selected)]
+    return [section for section in pending if all(name in ended for name in section.needs if name in selected)]
 
 
 def next_ready(pending, results, selected, free, args, rerun):
     """(the first ready run that can be reused, or else started if a slot is `free`, with its reused
     Result or None, and why not reused), or None when no ready run can be dealt with now."""
-    for run in ready(pending, results, selected):
-        result, why = reusable(run, args, command(run, args), rerun)
+    for section in ready(pending, results, selected):
+        result, why = reusable(section, args, command(section, args), rerun)
         if result or free:
-            return run, result, why
+            return section, result, why
     return None
 
 
@@ -302,53 +307,69 @@ class Progress:
                 sys.stderr.write("\r\033[K")
 
 
-def run_all(runs, args):
-    """Every run, in the table's order where there is a choice, up to --jobs at once, each starting
+def run_all(rows, args):
+    """Every row, in the table's order where there is a choice, up to --jobs at once, each starting
     once the runs it needs have ended; reused where it can be. Returns {name: Result}."""
-    selected, results, rerun = {r.name for r in runs}, {}, set()
-    pending, running, finished = list(runs), {}, queue.Queue()
+    selected, results, rerun = {r.name for r in rows}, {}, set()
+    pending, running, finished = list(rows), {}, queue.Queue()
     live, threads, progress = args.jobs == 1, threads_per_job(args), Progress()
     no_tensorflow = frameworks.tensorflow_missing()
 
-    def work(run):
+    def work(section):
         try:
-            finished.put((run, run_one(run, args, threads, live, progress, lambda p: running.__setitem__(run.name, p))))
+            finished.put((section, run_one(section, args, threads, live, progress,
+                                           lambda p: running.__setitem__(section.name, p))))
         except BaseException as err:  # noqa: BLE001  (reported like a failed script, never lost in a thread)
-            finished.put((run, Result(f"failed ({type(err).__name__})", 0.0, "", str(err))))
+            finished.put((section, Result(f"failed ({type(err).__name__})", 0.0, "", str(err))))
 
     try:
         while pending or running:
             while step := next_ready(pending, results, selected, len(running) < args.jobs, args, rerun):
-                run, result, why = step
-                pending.remove(run)
-                if result is None and run.tensorflow and no_tensorflow:  # no TensorFlow wheel: not a failure
+                section, result, why = step
+                pending.remove(section)
+                if result is None and section.tensorflow and no_tensorflow:  # no TensorFlow wheel: not a failure
                     result = Result("skipped", 0.0, "", no_tensorflow)
                 if result:
-                    print(f"\n=== {run.name} ({run.section}): " + ("reused, as the last run with these flags left it"
+                    print(f"\n=== {section.name} ({section.section}): "
+                          + ("reused, as the last run with these flags left it"
                           if result.status == "reused" else f"skipped: {result.reason}"), flush=True)
-                    results[run.name] = result
+                    results[section.name] = result
                 else:
-                    if read_record(run, args) and not args.fresh:  # say why an earlier run is not reused
-                        print(f"\n{run.name}: run again: {why}", flush=True)
-                    rerun.add(run.name)
-                    running[run.name] = None  # its process, once started
-                    threading.Thread(target=work, args=(run,), daemon=True).start()
+                    if read_record(section, args) and not args.fresh:  # say why an earlier run is not reused
+                        print(f"\n{section.name}: run again: {why}", flush=True)
+                    rerun.add(section.name)
+                    running[section.name] = None  # its process, once started
+                    threading.Thread(target=work, args=(section,), daemon=True).start()
             if running:
-                run, result = finished.get()
-                running.pop(run.name, None)
-                progress.clear(run.name)
-                results[run.name] = result
+                section, result = finished.get()
+                running.pop(section.name, None)
+                progress.clear(section.name)
+                results[section.name] = result
     except KeyboardInterrupt:
         for proc in list(running.values()):  # each saves its last whole epoch and ends
             if proc and os.name == "posix":
                 proc.send_signal(signal.SIGINT)
         while running:
-            run, result = finished.get()
-            running.pop(run.name, None)
-            results[run.name] = result
+            section, result = finished.get()
+            running.pop(section.name, None)
+            results[section.name] = result
         print("\nInterrupted. Run the same command again to continue: finished scripts are reused, an "
               "interrupted one goes on from its last saved epoch.", file=sys.stderr, flush=True)
     return results
+
+
+def key_numbers(section, out):
+    """The summary's column for a finished script: its row's key numbers, from its manifest ("book_check":
+    the verdict line)."""
+    made = manifest.read(out, section.name) or {"numbers": {}, "book_check": None}
+    shown = []
+    for key in section.keys:
+        if key == "book_check" and made["book_check"]:
+            shown.append(made["book_check"]["line"])
+        elif key in made["numbers"]:
+            value = made["numbers"][key]
+            shown.append(f"{key} = {value:.4g}" if isinstance(value, float) else f"{key} = {value}")
+    return " | ".join(shown)
 
 
 def main(argv=None):
@@ -358,21 +379,20 @@ def main(argv=None):
 
         return check.main()
     args.argv = sys.argv[1:] if argv is None else list(argv)
-    runs = [r for r in RUNS if args.chapter == "all" or r.script.startswith(f"ch0{args.chapter}")]
-    preflight(runs, args)
+    rows = [r for r in RUNS if args.chapter == "all" or r.script.startswith(f"ch0{args.chapter}")]
+    preflight(rows, args)
     start = time.perf_counter()
-    done = run_all(runs, args)
+    done = run_all(rows, args)
     never = Result("not started", 0.0, "", "the main job was interrupted first")
-    results = [(run, done.get(run.name, never)) for run in runs]
+    results = [(section, done.get(section.name, never)) for section in rows]
     gallery.build(args.out, shlex.join(["python", "reproduce.py", *args.argv]))  # README.md and index.html
     minutes, seconds = divmod(round(time.perf_counter() - start), 60)
     print(f"\nSummary ({'quick' if args.quick else 'book settings'}; {minutes} min {seconds} s, --jobs {args.jobs} "
           f"of {threads_per_job(args)} thread(s)); logs in {args.out / 'logs'}, gallery {args.out / 'README.md'}")
     print(f"{'script':<16} {'section':<12} {'status':<12} {'time':>7}  key numbers (or why not)")
-    for run, result in results:
-        keys = [found[-1] for found in (re.findall(p, result.text, re.M) for p in run.keys) if found]
-        shown = " | ".join(keys) if result.status in ("ok", "reused") else result.reason
-        print(f"{run.name:<16} {run.section:<12} {result.status:<12} {result.seconds:6.1f}s  {shown}")
+    for section, result in results:
+        shown = key_numbers(section, args.out) if result.status in ("ok", "reused") else result.reason
+        print(f"{section.name:<16} {section.section:<12} {result.status:<12} {result.seconds:6.1f}s  {shown}")
     if any(result.status in ("interrupted", "not started") for _, result in results):
         return 130
     return 0 if all(result.status in ("ok", "reused", "skipped") for _, result in results) else 1

@@ -9,6 +9,7 @@ the book's bias-free variant.
 import numpy as np
 
 import dlbook.cli
+from dlbook import manifest
 from dlbook.console import Console
 from dlbook.device import numpy_device
 from matplotlib.patches import FancyBboxPatch
@@ -474,6 +475,7 @@ def main(argv=None):
         save_figure(fig6_34_backprop_to_w5(step), args.out, "fig6-34_backprop_to_w5.png")
         save_figure(fig6_35_backprop_to_w1(step), args.out, "fig6-35_backprop_to_w1.png")
         plot_errors(args.out, errors, args.biases)
+        manifest.write(__file__, argv, args.out, numbers={"iterations": len(errors) - 1, "E_total": float(errors[-1])})
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import sys
 import numpy as np
 
 import dlbook.cli
+from dlbook import manifest
 import dlbook.data
 import dlbook.device
 import dlbook.frameworks
@@ -149,6 +150,7 @@ def main(argv=None):
         save_figure(plot_history(history.history, title), args.out, "keras_training_curves.png")
         save_figure(plot_predictions(x_test, y_test, predicted, dlbook.data.DATASETS[args.dataset]["class_names"],
                                      title), args.out, "keras_predictions.png")
+        manifest.write(__file__, argv, args.out, numbers={"test_loss": loss, "test_accuracy": accuracy})
     return loss, accuracy
 
 

@@ -7,6 +7,7 @@ NumPy only. Default run: the book's example; --max-epochs changes how long the p
 import numpy as np
 
 import dlbook.cli
+from dlbook import manifest
 from dlbook.console import Console
 from dlbook.device import numpy_device
 from dlbook.diagrams import Diagram, column
@@ -347,6 +348,9 @@ def main(argv=None):
         save_figure(draw_xor_network(W, C, W_OUT, B_OUT), args.out, "fig6-27_xor_network.png")
         plot_hidden_space(args.out, hidden)
         plot_relu(args.out)
+        xor_wrong = int(np.sum(step(X @ results["XOR"][0] + results["XOR"][1]) != GATES["XOR"]))
+        manifest.write(__file__, argv, args.out, numbers={"perceptron_xor_wrong": xor_wrong,
+                                                          "output": output.tolist()})
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 
 import dlbook.cli
-from dlbook import compare
+from dlbook import compare, manifest
 from dlbook.console import Console
 from dlbook.device import tf_device
 from dlbook.frameworks import load_tensorflow
@@ -252,6 +252,8 @@ def main(argv=None):
                 final, weights, dead, groups = sweep(args.sweep, args.steps, args.lr)
             save_figure(plot_regions(sweep_panels(final, weights, dead, groups)),
                         args.out, "xor_sweep_regions.png")
+            stuck = int((~(final < SOLVED_LOSS)).sum())  # as sweep() counts them: a NaN loss is stuck too
+            manifest.write(__file__, argv, args.out, "xor_sweep", numbers={"stuck": stuck, "seeds": args.sweep})
             return
 
         # (5) Train, printing the loss every 200 steps as the book does.
@@ -265,8 +267,9 @@ def main(argv=None):
         print(f"X: {X!r}")
         print(f"pred: {pred!r}")
         # Does this run match the book? The printed losses against the book's, with one verdict line.
-        compare.report("xor", console.lines, out=args.out)
+        verdict = compare.report("xor", console.lines, out=args.out)
         save_figure(plot_loss(history, args.lr, args.seed), args.out, "xor_loss.png")
+        manifest.write(__file__, argv, args.out, numbers={"loss": float(history[-1])}, book_check=verdict)
 
 
 if __name__ == "__main__":

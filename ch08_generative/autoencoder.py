@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import vae
-from dlbook import cli, data, loader, training
+from dlbook import cli, data, loader, manifest, training
 from dlbook.console import Console
 from dlbook.diagrams import Diagram, linear_text
 from dlbook.device import torch_device
@@ -195,6 +195,9 @@ def main(argv=None):
         b = int((y_test != y_test[0]).nonzero()[0])  # the first test image of another class
         interpolation_figure(encoders, decoders, x[0], x[b], args.out)
         save_figure(architecture_diagram(model), args.out, "fig8-1_autoencoder_architecture.png")
+        manifest.write(__file__, argv, args.out, saved=[path], numbers={
+            "autoencoder_nats": ae_nats, "vae_nats": vae_nats, "autoencoder_coverage": coverage[0],
+            "vae_coverage": coverage[1]})
     return {"history": run.losses(), "coverage": coverage, "codes": list(codes.values())}
 
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 
 import gan  # 8.3's training-curves figure
-from dlbook import book, checkpoints, cli, compare, data, loader, training
+from dlbook import book, checkpoints, cli, compare, data, loader, manifest, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.diagrams import Diagram, layer_lines, linear_sizes
@@ -231,6 +231,19 @@ def load_generator(checkpoint, device):
     return checkpoints.load_model(Generator(), checkpoint, "G", device)
 
 
+def live_export(path):
+    """G(z|y) saved in `path` as the page's live model (dlbook.page.live.Unusable if it cannot run)."""
+    from dlbook.page import live
+
+    G, checkpoint = live.read_weights(path, "G", Generator(), load_generator,
+                                      "cgan.py's G(z|y): Embedding(10, 10), 110->256->512->1024->784")
+    embedding = G.label_emb
+    return {"input": z_size + embedding.embedding_dim, "layers": live.layers(G.model) + [{"op": "denorm"}],
+            "embedding": {"rows": embedding.num_embeddings, "dim": embedding.embedding_dim,
+                          "w": live.floats(embedding.weight)},
+            "class_names": live.class_names(checkpoint["args"].get("dataset", "mnist")), "note": live.trained(checkpoint)}
+
+
 def main(argv=None):
     args = parse_args(argv)
     with Console(args.log) as console:  # every line printed below, on the terminal and in --log
@@ -245,7 +258,7 @@ def main(argv=None):
             train(args, generator, discriminator, criterion, d_optimizer, g_optimizer, data_loader, run)
         history = run.losses()
         print(listing_quantity_line(history))
-        compare.report("cgan", run.lines, args.dataset, args.epochs, args.out)
+        verdict = compare.report("cgan", run.lines, args.dataset, args.epochs, args.out)
         generator.eval()
         save_figure(architecture_figure(generator, discriminator), args.out, "fig8-9_cgan_architecture.png")
         class_grid(generator, fixed_z, data.DATASETS[args.dataset]["class_names"], args.out)
@@ -254,6 +267,9 @@ def main(argv=None):
         gan.training_curves(history, len(data_loader), args.out, "cgan_training_curves.png", "CGAN",
                             extra=("minus the mean pixel of the fakes (the listing's 'D(G(z))')", history[:, 4]))
         print(f"Weights: {os.path.join(args.out, 'weights')}/cgan_G.ckpt, cgan_D.ckpt")
+        weights = [checkpoint_path(args.out), *(os.path.join(args.out, "weights", f) for f in ("cgan_G.ckpt", "cgan_D.ckpt"))]
+        manifest.write(__file__, argv, args.out, numbers=gan.last_printed(history, len(data_loader)), saved=weights,
+                       book_check=verdict)
     return {"history": history, "generator": generator}
 
 

@@ -13,7 +13,7 @@ import torch
 import torch.nn as nn
 
 import gan  # the fully connected GAN of 8.3: its denorm, collapse check, curves, and its samples to compare
-from dlbook import checkpoints, cli, loader, training
+from dlbook import checkpoints, cli, loader, manifest, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure
@@ -205,6 +205,8 @@ def main(argv=None):
         if epochs_done:
             side_by_side_figure(args, epochs_done)
         print(f"Weights: {os.path.join(args.out, 'weights')}/dcgan_G.ckpt, dcgan_D.ckpt")
+        weights = [checkpoint_path(args.out), *(os.path.join(args.out, "weights", f) for f in ("dcgan_G.ckpt", "dcgan_D.ckpt"))]
+        manifest.write(__file__, argv, args.out, numbers=gan.last_printed(history, len(data_loader)), saved=weights)
     return {"history": history}
 
 

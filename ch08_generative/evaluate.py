@@ -22,7 +22,7 @@ import cgan
 import dcgan
 import gan
 import vae
-from dlbook import checkpoints, cli, data, loader, training
+from dlbook import checkpoints, cli, data, loader, manifest, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -257,11 +257,9 @@ def measure(args, classifier, generators, x_test, real_feats, real_logits, devic
     return rows, samples, conditioned
 
 
-def table(rows):
-    def cell(value):
-        return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
-    return "\n".join(lines + ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows])
+def table(rows, path):
+    """The table as data (its file, COLUMNS, one list per row), as the run's manifest carries it."""
+    return {"file": path, "columns": COLUMNS, "rows": [list(row) for row in rows]}
 
 
 # (5) 8.4's two claims, one line each
@@ -332,9 +330,10 @@ def main(argv=None):
                  "--classifier-epochs)"))
         generators = find_generators(args, device)
         rows, samples, conditioned = measure(args, classifier, generators, x_test, real_feats, real_logits, device)
-        text = table(rows)
-        print(text)
         path = os.path.join(args.out, f"evaluate_{args.dataset}.md")
+        measured = table(rows, path)
+        text = manifest.markdown_table(measured)
+        print(text)
         with atomic_path(path) as tmp:
             tmp.write_text(f"{text}\n", encoding="utf-8")
         print(f"Table: {path}")
@@ -343,6 +342,10 @@ def main(argv=None):
         for name, shares in conditioned.items():  # 8.5: does the label steer the CGAN?
             print(conditioning_line(name, shares, args.dataset))
         figure(rows, samples, args.dataset, args.out)
+        numbers = {"classifier_accuracy": accuracy,
+                   **{f"{name} conditioning": sum(s) / len(s) for name, s in conditioned.items()}}
+        manifest.write(__file__, argv, args.out, numbers=numbers, tables=[measured],
+                       saved=[classifier_path(args.out, args.dataset)])
     return {"rows": rows, "accuracy": accuracy, "conditioning": conditioned}
 
 

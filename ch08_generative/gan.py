@@ -11,7 +11,7 @@ import os
 import torch
 import torch.nn as nn
 
-from dlbook import checkpoints, cli, compare, loader, training
+from dlbook import book, checkpoints, cli, compare, loader, manifest, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.diagrams import Diagram, layer_lines, linear_sizes
@@ -199,6 +199,14 @@ def load_generator(checkpoint, device):
     return checkpoints.load_model(generator(), checkpoint, "G", device)
 
 
+def live_export(path):
+    """The generator saved in `path` as the page's live model (dlbook.page.live.Unusable if it cannot run)."""
+    from dlbook.page import live
+
+    G, checkpoint = live.read_weights(path, "G", generator(), load_generator, "gan.py's generator: 64->256->256->784")
+    return {"input": latent_size, "layers": live.layers(G) + [{"op": "denorm"}], "note": live.trained(checkpoint)}
+
+
 # ---- Beyond the book: the health check and the curves of the game, used here and by 8.5 ----------
 # (dcgan.py uses both, cgan.py the curves, with its `name`, `title` and `extra` line)
 def stop_if_collapsed(rows, epoch):
@@ -226,6 +234,12 @@ def training_curves(history, steps_per_epoch, out, name="gan_training_curves.png
     return save_figure(fig, out, name)
 
 
+def last_printed(history, steps_per_epoch):
+    """The values of the run's last printed line, by the book's names: its key numbers (for GAN, CGAN, DCGAN)."""
+    printed = [s for s in range(len(history)) if (s % steps_per_epoch + 1) % print_every == 0]
+    return dict(zip(book.METRICS["gan"], history[printed[-1], :4].tolist())) if printed else {}
+
+
 def main(argv=None):
     args = parse_args(argv)
     with Console(args.log) as console:  # every line printed below, on the terminal and in --log
@@ -239,12 +253,15 @@ def main(argv=None):
                           d_optimizer=d_optimizer, fixed_noise=fixed_noise) as run:
             train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run, fixed_noise)
         # Does this run match the book? The printed lines against the book's, with one verdict line.
-        compare.report("gan", run.lines, args.dataset, args.epochs, args.out)
+        verdict = compare.report("gan", run.lines, args.dataset, args.epochs, args.out)
         history = run.losses()
         samples_figure(G, fixed_noise, args.out)
         training_curves(history, len(data_loader), args.out)
         save_figure(architecture_diagram(G, D), args.out, "fig8-6_gan_architecture.png")
         print(f"Weights: {os.path.join(args.out, 'weights')}/G.ckpt, D.ckpt")
+        weights = [checkpoint_path(args.out), *(os.path.join(args.out, "weights", f) for f in ("G.ckpt", "D.ckpt"))]
+        manifest.write(__file__, argv, args.out, numbers=last_printed(history, len(data_loader)),
+                       saved=weights, book_check=verdict)
     return {"history": history}
 
 

@@ -6,16 +6,19 @@ listings/vae_listing.py. Defaults reproduce the book's run:
     python ch08_generative/vae.py --dataset fashion-mnist --epochs 5
 """
 # (1) Import the packages we need
+import math
 import os
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from dlbook import checkpoints, cli, compare, gallery, loader, training
+from dlbook import checkpoints, cli, compare, data, loader, manifest, training
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.diagrams import Diagram, linear_text
+from dlbook.page import live, notebook
+from dlbook.paths import DATA_DIR
 from dlbook.figures import plt, save_figure, show
 from dlbook.seed import seed_torch
 from dlbook.figures import save_image  # changed: torchvision's save_image, written atomically
@@ -234,6 +237,59 @@ def load_vae(checkpoint, device):
     return checkpoints.load_model(VAE(z_dim=checkpoint["args"]["z_dim"]), checkpoint, "model", device)
 
 
+# ---- Beyond the book: the live Fig 8-8 (figures/index.html, and a notebook's output) -------------
+CODES = 3000  # test images whose codes the live Fig 8-8 draws as dots
+
+
+def test_codes(model, dataset, data_dirs, n=CODES):
+    """(codes [n, 2] as the encoder's means, labels, a note) for the first n test images of `dataset`."""
+    reasons = []
+    for folder in dict.fromkeys(str(d) for d in data_dirs if d):
+        try:
+            images, labels = data.load(dataset, "test", folder, allow_download=False)
+            break
+        except data.DataError as err:
+            reasons.append(str(err).splitlines()[0])
+    else:
+        return None, None, f"no dots: the {dataset} test images were not found ({'; '.join(reasons)})"
+    device = next(model.parameters()).device
+    x = torch.from_numpy(images[:n].reshape(-1, 784)).to(device).float().div(255)
+    with torch.no_grad():
+        codes = model.encode(x)[0]
+    return codes, torch.from_numpy(labels[:n].copy()), f"dots: the codes of {len(x)} {dataset} test images"
+
+
+def live_spec(model, dataset, data_dirs, note):
+    """The live Fig 8-8's model: the 2-D VAE's decoder (decode: fc4, ReLU, fc5, sigmoid) and the test
+    images' codes."""
+    codes, labels, dots = test_codes(model, dataset, data_dirs)
+    spread = float(codes.abs().flatten().quantile(0.995)) if codes is not None else 0.0
+    # vae_vs_gan.py's lattice: the normal quantiles 0.05 ... 0.95, and 0.1 beyond (its imshow extent)
+    lattice = float(torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor(0.95))) + 0.1
+    return {"input": 2, "layers": live.layers([model.fc4, nn.ReLU(), model.fc5, nn.Sigmoid()]),
+            "codes": live.floats(codes) if codes is not None else None,
+            "labels": live.bytes_(labels) if labels is not None else None,
+            "range": max(3.0, math.ceil(spread * 2) / 2), "lattice": lattice,
+            "class_names": live.class_names(dataset), "short": "VAE", "note": f"{note}; {dots}"}
+
+
+def live_export(path):
+    """The 2-D VAE saved in `path` as the page's live model (live.Unusable if the page cannot run it)."""
+    model, checkpoint = live.read_weights(path, "model", VAE(z_dim=2), load_vae,
+                                          "the checkpoint of vae.py --z-dim 2: a 2-D VAE, fc4 2->400, fc5 400->784")
+    args = checkpoint["args"]
+    return live_spec(model, args.get("dataset", "mnist"), [args.get("data_dir"), DATA_DIR], live.trained(checkpoint))
+
+
+def show_live(model, args):
+    """In a notebook, the live Fig 8-8 of a 2-D VAE (point at z, see the digit); elsewhere, or for another
+    latent size, nothing. Returns the HTML shown, or None."""
+    if model.fc4.in_features != 2:
+        return None
+    return notebook.show({"vae_z2": lambda: live_spec(model, args.dataset, [args.data_dir, DATA_DIR],
+                                                       "this run's 2-D VAE")}, ["pad"])
+
+
 def find_or_train_vae(args, z, epochs, device):
     """The z-D VAE vae.py saved in --out (or --out/vae_vs_gan), else one trained there now for
     `epochs` epochs: (the model, a note for titles). For autoencoder.py (8.1.1) and vae_vs_gan.py (8.4)."""
@@ -260,13 +316,13 @@ def main(argv=None):
               f"(reconst {test_nats[0]:.1f} + KL {test_nats[1]:.1f})")
         # Does this run match the book? The printed lines against the book's, with one verdict line.
         if args.z_dim == z_dim:
-            compare.report("vae", run.lines, args.dataset, args.epochs, args.out)
+            verdict = compare.report("vae", run.lines, args.dataset, args.epochs, args.out)
         else:
-            print(f"Book check: the book's VAE has a {z_dim}-D latent space; with --z-dim {args.z_dim} "
-                  f"its numbers do not apply (no verdict)")
+            verdict = compare.no_verdict(f"Book check: the book's VAE has a {z_dim}-D latent space; with --z-dim "
+                                         f"{args.z_dim} its numbers do not apply (no verdict)")
         reconstruction_figure(model, x_test, args.out)
         samples_figure(model, args.out)
-        gallery.show_live_vae(model, args)  # a 2-D VAE in a notebook: Fig 8-8 live, point at z (elsewhere nothing)
+        show_live(model, args)  # a 2-D VAE in a notebook: Fig 8-8 live, point at z (elsewhere nothing)
         history = run.losses()
         loss_curves(history, len(data_loader), len(data_loader.images), args.batch_size, args.z_dim, args.out)
         save_figure(architecture_diagram(model), args.out, f"fig8-2_vae_architecture{suffix(args.z_dim)}.png")
@@ -275,6 +331,10 @@ def main(argv=None):
             print(f"Weights: {weights_path(args.out, args.z_dim)}")
         else:
             print("Weights: none saved (stopped before the first epoch ended)")
+        numbers = {"train_nats": sum(train_nats), "train_reconst": train_nats[0], "train_kl": train_nats[1],
+                   "test_nats": sum(test_nats), "test_reconst": test_nats[0], "test_kl": test_nats[1]}
+        manifest.write(__file__, argv, args.out, f"vae{suffix(args.z_dim)}", numbers,
+                       saved=[weights_path(args.out, args.z_dim)] if run.epochs_saved else [], book_check=verdict)
     return {"history": history, "train_nats": train_nats, "test_nats": test_nats}
 
 

@@ -11,7 +11,7 @@ import torch
 
 import gan
 import vae
-from dlbook import checkpoints, cli, gallery
+from dlbook import checkpoints, cli, manifest
 from dlbook.console import Console
 from dlbook.device import torch_device
 from dlbook.figures import plt, save_figure, tiles
@@ -76,10 +76,12 @@ def main(argv=None):
         seed_torch(args.seed)
         vae2, note2 = vae.find_or_train_vae(args, 2, args.epochs, device)
         manifold_figure(vae2, args.out, note2, device)
-        gallery.show_live_vae(vae2, args)  # in a notebook, Fig 8-8 live: point at z, see its digit (elsewhere nothing)
+        vae.show_live(vae2, args)  # in a notebook, Fig 8-8 live: point at z, see its digit (elsewhere nothing)
         vae20, note20 = vae.find_or_train_vae(args, vae.z_dim, args.quick_epochs, device)
         G, gan_note = get_generator(args, device)
         samples_figure(vae20, note20, G, gan_note, args.out, device)
+        # which models it drew, loaded or trained just now: its key facts are these notes, not numbers
+        manifest.write(__file__, argv, args.out, numbers={"2-D VAE": note2, "VAE": note20, "GAN": gan_note})
 
 
 if __name__ == "__main__":

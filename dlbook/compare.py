@@ -101,6 +101,15 @@ def book_range(kind, key):
     return values.min(0) - spread, values.max(0) + spread
 
 
+class Verdict(NamedTuple):
+    """The book check's answer as data: `outcome` is one of OUTCOMES, `line` the "Book check: ..." line."""
+    outcome: str
+    line: str
+
+
+OUTCOMES = ("within", "outside", "too short", "no verdict")
+
+
 class Reference(NamedTuple):
     """What a run is judged against."""
     whose: str  # "the book's", or this project's reference runs of another data set
@@ -168,19 +177,20 @@ def diagnose(kind, last):
 
 
 def judge(kind, records, dataset="mnist", planned=None):
-    """(table lines, verdict line) for a run's records against the book's (or the project's reference)."""
+    """(table lines, Verdict) for a run's records against the book's (or the project's reference)."""
     name = script_name(kind)
     ref = reference(kind, dataset)
     if ref is None:
-        return [], (f"Book check: the book's numbers are for MNIST and this project has no {dataset} reference "
-                    f"for {name} (no verdict)")
+        return [], Verdict("no verdict", f"Book check: the book's numbers are for MNIST and this project has no "
+                                         f"{dataset} reference for {name} (no verdict)")
     whose, ranges, end, window, expected = ref
     prefix = "" if whose == "the book's" else f"the book has no {dataset} run, so against {whose} runs: "
     run = book.group(kind, records)
     means = window_means(kind, records, window)
     shared = [k for k in run if k in ranges]
     if not shared:
-        return [], f"Book check: {prefix}no printed {unit(kind)} of this run is in {whose} printout (no verdict)"
+        return [], Verdict("no verdict", f"Book check: {prefix}no printed {unit(kind)} of this run is in {whose} "
+                                         "printout (no verdict)")
     metrics = book.METRICS[kind]
     judged = check(kind).judged or len(metrics)
     over = f"means over {window} {unit(kind)}s" if window > 1 else f"{unit(kind)} means"
@@ -204,6 +214,7 @@ def judge(kind, records, dataset="mnist", planned=None):
     unfinished = kind != "xor" and max(run) < end - 1 + first
     done = max(run) + 1 - first
     where = f"at {unit(kind)} {last}" + (f" of {planned or end}" if kind != "xor" else "")
+    outcome = "outside" if reason or (full and outside) else "within" if full else "too short"
     if reason:
         verdict = f"outside {whose} range {where}: {reason}"
     elif not full:
@@ -226,7 +237,7 @@ def judge(kind, records, dataset="mnist", planned=None):
         verdict = f"within {whose} range {where}"
         if unfinished:
             verdict += f", but the run is unfinished ({done} of {whose} {end} epochs): the final numbers need the full run"
-    return table, "Book check: " + prefix + verdict
+    return table, Verdict(outcome, "Book check: " + prefix + verdict)
 
 
 def sample(keys, n=8):
@@ -264,16 +275,23 @@ def _position(kind, records):
     return [r[0] - check(kind).first_epoch + r[1] / check(kind).steps_per_epoch for r in records]
 
 
+def no_verdict(line):
+    """A script's own reason for no verdict (vae.py with another latent size), as the book check's data."""
+    print(line)
+    return {"kind": None, **Verdict("no verdict", line)._asdict()}
+
+
 def report(kind, lines, dataset="mnist", planned=None, out=None):
     """What a script prints at the end of its run, from the lines it printed: the table and the
-    verdict; with `out`, also the figure of its curves over the book's (book_check_<kind>.png)."""
+    verdict; with `out`, also the figure of its curves over the book's (book_check_<kind>.png).
+    Returns the verdict as data for the run's manifest: {"kind", "outcome", "line"}."""
     records = book.parse(kind, "\n".join(lines))[0]
     table, verdict = judge(kind, records, dataset, planned)
-    for line in table + [verdict]:
+    for line in table + [verdict.line]:
         print(line)
     if out is not None and records:
         overlay_figure(kind, records, out)
-    return verdict
+    return {"kind": kind, **verdict._asdict()}
 
 
 def main(argv=None):
@@ -290,10 +308,9 @@ def main(argv=None):
     if not records:
         parser.error(f"{args.log}: no lines in the format of {script_name(args.kind)}")
     table, verdict = judge(args.kind, records, args.dataset, planned)
-    print("\n".join(table + [verdict]))
+    print("\n".join(table + [verdict.line]))
     overlay_figure(args.kind, records, args.out)
-    fine = any(word in verdict for word in ("within", "no verdict", "too short to judge"))
-    return 0 if fine else 1  # exit 1: outside, so it can gate a script
+    return 1 if verdict.outcome == "outside" else 0  # exit 1: outside, so it can gate a script
 
 
 if __name__ == "__main__":

@@ -43,8 +43,11 @@ def in_notebook():
 
 
 def show(path):
-    """Say where a figure was written; in a notebook, also show it inline."""
+    """Say where a figure was written (and note it for the run's manifest); in a notebook, also show it inline."""
+    from . import manifest
+
     print(f"Figure: {path}")
+    manifest.shown(path)
     if in_notebook():
         from IPython.display import Image, display
 

@@ -8,6 +8,8 @@ the book's, or the section it illustrates ("8.5"), or "-".
 """
 from typing import NamedTuple
 
+from .book import METRICS
+
 
 # The book's figures that ours print or follow, with the book's captions as printed (Chinese; the
 # book writes AVE for VAE): each caption once, keyed by the book's figure number.
@@ -50,6 +52,9 @@ class BookCheck(NamedTuple):
     judged: int = None  # only the first `judged` printed quantities are judged (None: all)
 
 
+GAN_NUMBERS = METRICS["gan"]  # the last printed line's values (gan.last_printed): GAN, CGAN, DCGAN
+
+
 class Section(NamedTuple):
     name: str  # reproduce.py's name for this run (the script's name, or a variant of it)
     script: str
@@ -59,7 +64,7 @@ class Section(NamedTuple):
     full: tuple = ()  # flags for the book's settings
     quick: tuple = ()  # flags for reproduce.py --quick and a notebook's QUICK = True
     figures: tuple = ()
-    keys: tuple = ()  # printed lines reproduce.py's summary shows: the last match of each pattern
+    keys: tuple = ()  # names of the run's manifest numbers reproduce.py's summary shows ("book_check": the verdict)
     uses_data: bool = False  # takes --dataset and --data-dir
     seeded: bool = True  # takes --seed (backprop_manual.py draws no random numbers)
     tensorflow: bool = False  # needs TensorFlow itself (not only Keras)
@@ -92,18 +97,18 @@ BOOK = [
                      Figure("xor_hidden_space.png", "after Fig 6-27",
                             "In the hidden layer's space XOR becomes separable"),
                      Figure("fig6-28_relu.png", "Fig 6-28", "The rectified linear unit g(z) = max{0, z}")),
-            keys=(r"^XOR *: .*", r"^output = .*")),
+            keys=("perceptron_xor_wrong", "output")),
     Section(name="xor_tensorflow", script="ch06_feedforward/xor_tensorflow.py", section="6.4.4",
             title_zh="6.4.4 实例:用TensorFlow实现XOR",
             title_en="6.4.4 XOR in TensorFlow",
             figures=(Figure("xor_loss.png", "6.4.4", "Loss of the TensorFlow XOR network, step by step"),),
-            keys=(r"^step: 1800, .*", r"^Book check: .*"), tensorflow=True, check=BookCheck("xor", None)),
+            keys=("loss", "book_check"), tensorflow=True, check=BookCheck("xor", None)),
     Section(name="xor_sweep", script="ch06_feedforward/xor_tensorflow.py", section="6.4.4",
             title_zh="6.4.4 实例:用TensorFlow实现XOR",
             title_en="6.4.4 XOR in TensorFlow: how many seeds get stuck", full=("--sweep", "100"), quick=("--sweep", "100"),
             figures=(Figure("xor_sweep_regions.png", "6.4.4",
                             "Decision regions of a solved seed next to stuck ones"),),
-            keys=(r"^stuck: .*",), tensorflow=True),
+            keys=("stuck", "seeds"), tensorflow=True),
     Section(name="backprop_manual", script="ch06_feedforward/backprop_manual.py", section="6.4.5",
             title_zh="6.4.5 反向传播算法",
             title_en="6.4.5 Back-propagation by hand", full=(), quick=("--iterations", "2000"),
@@ -121,14 +126,14 @@ BOOK = [
                             "Back-propagation through the hidden layer to the weight w1"),
                      Figure("backprop_error.png", "after Fig 6-35",
                             "E_total of the 2-2-2 network under hand-written back-propagation"),),
-            keys=(r"^iteration: \d+, .*",), seeded=False),
+            keys=("iterations", "E_total"), seeded=False),
     Section(name="keras_mlp", script="ch06_feedforward/keras_mlp.py", section="6.5", title_zh="6.5 实例:用keras构建深度学习架构",
             title_en="6.5 A Keras model", full=(), quick=("--epochs", "2"),
             figures=(Figure("keras_training_curves.png", "6.5",
                             "Keras MLP: loss and accuracy, training and validation"),
                      Figure("keras_predictions.png", "6.5",
                             "Test images with predicted and true labels (wrong ones in red)")),
-            keys=(r"^Test accuracy: .*",), uses_data=True, keras=True),
+            keys=("test_accuracy",), uses_data=True, keras=True),
     # The 2-D VAE (Fig 8-8) first: autoencoder.py sets its own 2-D model beside it.
     Section(name="vae_z2", script="ch08_generative/vae.py", section="8.1", title_zh="8.1 用变分自编码器生成图像",
             title_en="8.1 A variational autoencoder, with the 2-D latent space of Fig 8-8", full=("--z-dim", "2"),
@@ -143,7 +148,7 @@ BOOK = [
                             "The 2-D VAE of Fig 8-8: new images from z ~ N(0, I)"),
                      Figure("vae_loss_curves_z2.png", "-",
                             "The 2-D VAE: reconstruction and KL terms per image during training")),
-            keys=(r"^Per-image loss.*",), uses_data=True, saves=("weights/vae_z2.pt",), resumes=True),
+            keys=("train_nats", "test_nats"), uses_data=True, saves=("weights/vae_z2.pt",), resumes=True),
     Section(name="autoencoder", script="ch08_generative/autoencoder.py", section="8.1.1",
             title_zh="8.1.1 自编码器", title_en="8.1.1 Autoencoders",
             full=(), quick=("--epochs", "2"),
@@ -155,7 +160,8 @@ BOOK = [
                             "Both decoders given z ~ N(0, I): only the VAE's makes images"),
                      Figure("ae_vs_vae_interpolation.png", "after Fig 8-1",
                             "A straight walk between two test images' codes, decoded")),
-            keys=(r"^Reconstruction loss .*", r"^Share of N.*"), uses_data=True, needs=("vae_z2",),
+            keys=("autoencoder_nats", "vae_nats", "autoencoder_coverage", "vae_coverage"), uses_data=True,
+            needs=("vae_z2",),
             saves=("weights/autoencoder.pt",), resumes=True),
     Section(name="vae", script="ch08_generative/vae.py", section="8.1",
             title_zh="8.1 用变分自编码器生成图像", title_en="8.1 A variational autoencoder",
@@ -168,7 +174,7 @@ BOOK = [
                             "VAE: test images (odd columns) and their reconstructions (even)"),
                      Figure("fig8-5_vae_samples.png", "Fig 8-5", "VAE: new images decoded from z ~ N(0, I)"),
                      Figure("vae_loss_curves.png", "-", "VAE: reconstruction and KL terms per image during training")),
-            keys=(r"^Per-image loss.*", r"^Book check: .*"), uses_data=True, saves=("weights/vae_z20.pt",), resumes=True,
+            keys=("train_nats", "test_nats", "book_check"), uses_data=True, saves=("weights/vae_z20.pt",), resumes=True,
             check=BookCheck("vae", epochs=30, steps_per_epoch=469, window=3)),
     Section(name="gan", script="ch08_generative/gan.py", section="8.2-8.3", title_zh="8.2 GAN简介 · 8.3 用GAN生成图像",
             title_en="8.2 GANs · 8.3 Images from a GAN", full=(), quick=("--epochs", "2"),
@@ -177,7 +183,7 @@ BOOK = [
                      Figure("fig8-7_gan_samples.png", "Fig 8-7",
                             "GAN: images from one fixed batch of noise after the last epoch"),
                      Figure("gan_training_curves.png", "-", "GAN: d_loss, g_loss, D(x) and D(G(z)) during training")),
-            keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*", r"^Book check: .*"), uses_data=True,
+            keys=(*GAN_NUMBERS, "book_check"), uses_data=True,
             epoch_grids=(Figure("gan_samples/fixed_noise-{e}.png", "after Fig 8-7",
                                 "GAN: one fixed batch of noise after each epoch"),),
             saves=("weights/gan.pt", "weights/G.ckpt", "weights/D.ckpt"), resumes=True,
@@ -188,7 +194,7 @@ BOOK = [
             figures=(Figure("fig8-8_vae_manifold.png", "Fig 8-8",
                             "The data manifold learned by a VAE with a 2-D latent space"),
                      Figure("vae_vs_gan_samples.png", "8.4", "VAE samples next to GAN samples")),
-            keys=(r"^Loaded .*", r"^No saved .*"), uses_data=True, needs=("vae_z2", "vae", "gan")),
+            keys=("2-D VAE", "VAE", "GAN"), uses_data=True, needs=("vae_z2", "vae", "gan")),
     Section(name="cgan", script="ch08_generative/cgan.py", section="8.5",
             title_zh="8.5 CGAN、DCGAN简介", title_en="8.5 CGAN and DCGAN",
             full=("--digit", "8"), quick=("--epochs", "2", "--digit", "8"),
@@ -199,7 +205,7 @@ BOOK = [
                             "(generate_digit)"),
                      Figure("cgan_training_curves.png", "-",
                             "CGAN: losses, scores, and the listing's printed 'D(G(z))' quantity")),
-            keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*", r"^The listing's .*", r"^Book check: .*"),
+            keys=(*GAN_NUMBERS, "book_check"),
             uses_data=True, saves=("weights/cgan.pt", "weights/cgan_G.ckpt", "weights/cgan_D.ckpt"), resumes=True,
             # judged=3: the listing's "D(G(z))" column is minus the fakes' mean pixel, not a score (cgan.py)
             check=BookCheck("cgan", epochs=50, steps_per_epoch=600, first_epoch=0, window=5, judged=3)),
@@ -209,7 +215,7 @@ BOOK = [
             figures=(Figure("gan_vs_dcgan_samples.png", "8.5",
                             "The fully connected GAN beside the DCGAN after the same number of epochs"),
                      Figure("dcgan_training_curves.png", "-", "DCGAN: d_loss, g_loss, D(x) and D(G(z)) during training")),
-            keys=(r"^Epoch \[\d+/\d+\], Step \[\d+/\d+\].*",), uses_data=True,
+            keys=GAN_NUMBERS, uses_data=True,
             epoch_grids=(Figure("dcgan_samples/fixed_noise-{e}.png", "8.5",
                                 "DCGAN: one fixed batch of noise after each epoch"),), needs=("gan",),
             saves=("weights/dcgan.pt", "weights/dcgan_G.ckpt", "weights/dcgan_D.ckpt"), resumes=True),
@@ -218,7 +224,7 @@ BOOK = [
             title_en="8.4 in numbers, over 8.1-8.5", full=(), quick=("--classifier-epochs", "1", "--samples", "2000"),
             figures=(Figure("generators_measured.png", "after Fig 8-8",
                             "8.4 measured: every saved generator against the test set"),),
-            keys=(r"^Classifier test accuracy: .*", r"^8\.4 'GAN.*", r"^8\.4 'the VAE.*", r"^CGAN conditioning.*"),
+            keys=("classifier_accuracy", "CGAN conditioning"),
             uses_data=True, needs=("autoencoder", "vae", "gan", "cgan", "dcgan"),
             saves=("weights/classifier_{dataset}.pt",)),
 ]

@@ -35,12 +35,13 @@ def test_parser_reads_the_book_back_exactly(kind):
 
 @pytest.mark.parametrize("kind", ["vae", "gan", "xor"])
 def test_the_books_own_run_is_a_match_and_a_shifted_one_is_not(kind):
-    _, verdict = compare.judge(kind, book.book_run(kind))
+    outcome, verdict = compare.judge(kind, book.book_run(kind))[1]
     assert verdict.startswith("Book check: within the book's range") and "unfinished" not in verdict
+    assert outcome == "within"  # the verdict as data, for the run's manifest
     # The ranges are not so wide that anything passes: twice the first quantity is outside.
     shifted = [(*r[:-len(book.METRICS[kind])], r[-len(book.METRICS[kind])] * 2 + 0.01,
                 *r[len(r) - len(book.METRICS[kind]) + 1:]) for r in book.book_run(kind)]
-    assert "outside" in compare.judge(kind, shifted)[1]
+    assert "outside" in compare.judge(kind, shifted)[1].line and compare.judge(kind, shifted)[1].outcome == "outside"
 
 
 @pytest.mark.parametrize("kind, key", [("vae", 30), ("gan", 199), ("cgan", 49)])
@@ -80,7 +81,7 @@ def test_the_readme_table_matches_the_code():
 
 def test_far_off_values_are_blamed_on_the_model_not_the_seed():
     records = [(e, s, r, kl * 7) for e, s, r, kl in book.book_run("vae")]
-    verdict = compare.judge("vae", records)[1]
+    verdict = compare.judge("vae", records)[1].line
     assert "KL Div" in verdict and "a different model, loss or data" in verdict and "seed, hardware" not in verdict
 
 
@@ -94,18 +95,18 @@ def test_the_command_exits_1_outside_the_range(tmp_path, capsys):
 
 def test_a_diverged_gan_is_flagged():
     text = "\n".join(GAN_LINE.format(e, 200, s, 600, 0.0001, 25.0, 1.0, 0.0) for e in range(200) for s in (200, 400, 600))
-    _, verdict = compare.judge("gan", book.parse("gan", text)[0])
+    verdict = compare.judge("gan", book.parse("gan", text)[0])[1].line
     assert "outside" in verdict and "discriminator won" in verdict
 
 
 def test_a_nan_run_is_flagged():
     records = book.book_run("vae")[:-1] + [(30, 400, float("nan"), float("nan"))]
-    assert "diverged" in compare.judge("vae", records)[1]
+    assert "diverged" in compare.judge("vae", records)[1].line
 
 
 def test_an_unfinished_vae_is_flagged():
     records = [r for r in book.book_run("vae") if r[0] <= 3]
-    _, verdict = compare.judge("vae", records, planned=3)
+    verdict = compare.judge("vae", records, planned=3)[1].line
     assert "unfinished" in verdict and "3 of the book's 30 epochs" in verdict
 
 
@@ -114,7 +115,7 @@ def test_an_unfinished_run_is_judged_at_its_own_last_epoch(kind, last):
     """The book's own first epochs are within the range of those epochs, and would be outside the
     range of the book's last epoch: the verdict must take the run's last epoch."""
     records = [r for r in book.book_run(kind) if r[0] <= last]
-    _, verdict = compare.judge(kind, records, planned=last + (kind == "gan"))
+    verdict = compare.judge(kind, records, planned=last + (kind == "gan"))[1].line
     assert verdict.startswith(f"Book check: within the book's range at epoch {last} of ")
     end = max(book.group(kind, book.book_run(kind)))
     low, high = compare.book_range(kind, end)
@@ -124,13 +125,13 @@ def test_an_unfinished_run_is_judged_at_its_own_last_epoch(kind, last):
 
 def test_a_stuck_xor_seed_is_flagged():
     text = "\n".join(f"step: {s}, loss: 0.167" for s in range(0, 2000, 200))
-    _, verdict = compare.judge("xor", book.parse("xor", text)[0])
+    verdict = compare.judge("xor", book.parse("xor", text)[0])[1].line
     assert "outside" in verdict and "stuck XOR seed" in verdict and "1/6" in verdict
 
 
 def test_far_off_values_are_outside_with_the_metric_named():
     records = [(e, s, r * 1.5, kl) for e, s, r, kl in book.book_run("vae")]
-    _, verdict = compare.judge("vae", records)
+    verdict = compare.judge("vae", records)[1].line
     assert re.search(r"outside the book's range at epoch 30 of 30: Reconst Loss [\d.]+ not in", verdict)
 
 
@@ -139,11 +140,11 @@ def test_fashion_mnist_is_judged_against_the_projects_reference_runs():
     assert ref["dataset"] == "fashion-mnist" and ref["epochs"] == 30
     middle = [(e, 400, *((np.array(lo) + np.array(hi)) / 2)) for e, (lo, hi) in
               ((int(e), v) for e, v in ref["lines"].items())]
-    _, verdict = compare.judge("vae", middle, dataset="fashion-mnist")
+    verdict = compare.judge("vae", middle, dataset="fashion-mnist")[1].line
     assert verdict.startswith("Book check: the book has no fashion-mnist run, so against this project's "
                               "fashion-mnist reference runs: within") and "epoch 30 of 30" in verdict
     # the book's MNIST numbers are far below a Fashion-MNIST run's
-    assert "outside" in compare.judge("vae", book.book_run("vae"), dataset="fashion-mnist")[1]
+    assert "outside" in compare.judge("vae", book.book_run("vae"), dataset="fashion-mnist")[1].line
 
 
 def test_command_line_prints_table_verdict_and_writes_overlay(tmp_path, capsys):
@@ -161,8 +162,9 @@ def test_a_run_shorter_than_its_window_is_too_short_to_judge(kind, lines, window
     from the book's, and compare's exit status stays 0 (a reader's --max-steps 200 is no failure)."""
     first = book.book_run(kind)[:lines]
     for records in (first, [(e, s, *(2 * np.array(v))) for e, s, *v in first]):
-        _, verdict = compare.judge(kind, records, planned=compare.check(kind).epochs)
+        verdict = compare.judge(kind, records, planned=compare.check(kind).epochs)[1].line
         assert f"too short to judge at epoch {first[0][0]} of " in verdict, verdict
+        assert compare.judge(kind, records, planned=compare.check(kind).epochs)[1].outcome == "too short"
         assert f": {lines} of the {window} lines of the window" in verdict and "outside" not in verdict
     log = tmp_path / "run.log"
     log.write_text("\n".join(book_text(kind).splitlines()[:lines]) if kind != "cgan" else
@@ -175,10 +177,10 @@ def test_a_run_stopped_mid_epoch_is_judged_at_the_last_whole_window():
     """Five whole CGAN epochs and one line of the sixth: judged at epoch 4, where the window is full;
     doubled values there are outside (so the verdict did take the full window)."""
     records = book.book_run("cgan")[:16]
-    assert compare.judge("cgan", records, planned=50)[1].startswith(
+    assert compare.judge("cgan", records, planned=50)[1].line.startswith(
         "Book check: within the book's range at epoch 4 of 50")
     doubled = [(e, s, 2 * d, *rest) for e, s, d, *rest in records]
-    assert "outside the book's range at epoch 4 of 50: d_loss" in compare.judge("cgan", doubled, planned=50)[1]
+    assert "outside the book's range at epoch 4 of 50: d_loss" in compare.judge("cgan", doubled, planned=50)[1].line
 
 
 @pytest.mark.parametrize("kind", ["vae", "gan", "cgan"])

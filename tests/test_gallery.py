@@ -1,5 +1,5 @@
-"""The gallery (dlbook/gallery.py): figures/README.md and figures/index.html from the folder's logs,
-figures and weights. The page is opened from file:// in real headless Chromium (Debian's chromium and
+"""The gallery (dlbook/gallery.py and its parts in dlbook/page/): figures/README.md and figures/index.html
+from the folder's manifests, figures and weights. The page is opened from file:// in real headless Chromium (Debian's chromium and
 chromium-driver, driven by selenium): its live models compute what the scripts' PyTorch models
 compute, every image loads, the epoch slider moves, a missing or broken weights file is said, and
 nothing leaves the page. Small random-weight checkpoints in the scripts' own format stand in for
@@ -18,7 +18,9 @@ import torch
 import cgan
 import gan
 import vae
-from dlbook import checkpoints, gallery, sections
+from dlbook import checkpoints, gallery, manifest, sections
+from dlbook.page import render
+from dlbook.paths import REPO_ROOT
 from dlbook.figures import plt, save_figure
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -33,9 +35,10 @@ SCREENSHOT = Path(tempfile.gettempdir()) / "gallery_screenshot.png"
 
 
 # ---- A figures folder as reproduce.py leaves it, with random weights ---------------------------------
-def log(out, name, command, *lines):
-    (out / "logs").mkdir(parents=True, exist_ok=True)
-    (out / "logs" / f"{name}.log").write_text(f"$ {command}\n" + "".join(f"{line}\n" for line in lines), encoding="utf-8")
+def made(out, script, argv, figures=(), name=None, **kw):
+    """The manifest a run of ch08_generative/<script>.py with `argv` writes, having shown `figures`."""
+    manifest._shown[:] = [out / f for f in figures]
+    manifest.write(REPO_ROOT / "ch08_generative" / f"{script}.py", argv, out, name, **kw)
 
 
 def png(path, title="x"):
@@ -67,16 +70,16 @@ def folder(tmp_path, synthetic_idx):
     for name in ("fig8-8_vae_manifold.png", "vae_vs_gan_samples.png", "fig8-7_gan_samples.png", "book_check_gan.png",
                  "cgan_digit_8.png", *[f"gan_samples/fixed_noise-{e}.png" for e in (1, 2, 10)]):
         png(out / name, name)
-    log(out, "vae_vs_gan", f"python ch08_generative/vae_vs_gan.py --out {out}", "Loaded the 2-D VAE",
-        f"Figure: {out}/fig8-8_vae_manifold.png", f"Figure: {out}/vae_vs_gan_samples.png")
-    log(out, "gan", "python ch08_generative/gan.py --epochs 2 --out figures", "Epoch [0/2], Step [200/600], ...",
-        "Figure: figures/fig8-7_gan_samples.png", "Book check: within the book's range at epoch 2 of 200 (unfinished)",
-        "Figure: figures/book_check_gan.png")
-    log(out, "cgan", "python ch08_generative/cgan.py --digit 8", f"Figure: {out}/cgan_digit_8.png")
+    made(out, "vae_vs_gan", ["--out", str(out)], ["fig8-8_vae_manifold.png", "vae_vs_gan_samples.png"])
+    made(out, "gan", ["--epochs", "2", "--out", "figures"], ["fig8-7_gan_samples.png", "book_check_gan.png"],
+         book_check={"kind": "gan", "outcome": "within",
+                     "line": "Book check: within the book's range at epoch 2 of 200 (unfinished)"})
+    made(out, "cgan", ["--digit", "8"], ["cgan_digit_8.png"])
     (out / "evaluate_mnist.md").write_text("| model | epochs | path unevenness ↓ |\n|---|---|---|\n"
                                            "| VAE | 2 | 0.250 |\n| GAN | 2 | 0.750 |\n", encoding="utf-8")
-    log(out, "evaluate", "python ch08_generative/evaluate.py --classifier-epochs 1 --samples 2000 --out x",
-        f"Table: {out}/evaluate_mnist.md")
+    table = {"file": out / "evaluate_mnist.md", "columns": ["model", "epochs", "path unevenness ↓"],
+             "rows": [["VAE", 2, 0.25], ["GAN", 2, 0.75]]}
+    made(out, "evaluate", ["--classifier-epochs", "1", "--samples", "2000", "--out", "x"], tables=[table])
     write_weights(out, data_dir)
     return out
 
@@ -105,14 +108,6 @@ def test_readme_shows_each_figure_verdict_and_table_with_its_command(folder):
     assert text.index("Fig 8-7") < text.index("Fig 8-8") < text.index("cgan_digit_8") < text.index("measured")
 
 
-def test_a_path_from_another_machine_or_folder_is_found_by_its_tail(tmp_path):
-    (tmp_path / "gan_samples").mkdir()
-    (tmp_path / "gan_samples" / "x.png").write_bytes(b"png")
-    assert gallery.locate(tmp_path, "/home/someone/figures/gan_samples/x.png") == "gan_samples/x.png"
-    assert gallery.locate(tmp_path, "figures/gan_samples/x.png") == "gan_samples/x.png"
-    assert gallery.locate(tmp_path, "figures/y.png") == ""
-
-
 def test_without_a_log_the_tables_figures_that_are_there_and_the_books_command(tmp_path):
     png(tmp_path / "fig8-7_gan_samples.png")
     build(tmp_path)
@@ -139,7 +134,7 @@ def test_the_page_makes_no_request_off_itself(folder):
     build(folder)
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.I)
-    for text in (page, gallery.RUNTIME.read_text(encoding="utf-8")):
+    for text in (page, *render.scripts()):
         assert not re.search(r"\bfetch\s*\(|XMLHttpRequest|\bimport\s*\(|WebSocket|EventSource|sendBeacon", text)
     for src in re.findall(r"""\bsrc="([^"]+)""", page):  # every image a file of the folder
         assert (folder / src).is_file(), src
@@ -225,6 +220,10 @@ def test_each_live_model_computes_what_pytorch_computes(folder, browser):
         assert 0 <= float(got.min()) and float(got.max()) <= 1 and float(want.std()) > 0.05  # not flat images
     assert browser.execute_script("try { dlbook.run('gan', [1, 2]); } catch (e) { return e.message; }") == \
         "gan takes an array of 64 numbers"
+    for digit in ("10", "-1", "2.5"):  # no such class: an error, never an image of NaN pixels
+        said = browser.execute_script(f"try {{ return dlbook.run('cgan', {{digit: {digit}, z: new Array(100).fill(0)}}); }}"
+                                      " catch (e) { return e.message; }")
+        assert said == "cgan takes {digit: 0-9, z: [100 numbers]}", (digit, said)
 
 
 @needs_browser
@@ -273,9 +272,10 @@ def test_every_image_loads_the_slider_moves_and_the_live_figures_draw(folder, br
     assert abs(z0 - 120 / 160 * r) < 0.05 and abs(z1 - 90 / 160 * r) < 0.05, (z, r)  # 160 px: half the pad
     browser.execute_script("document.querySelector('#live-cgan button[data-digit=\"3\"]').click()")
     assert browser.execute_script("return document.querySelector('[data-live=cgan]').dataset.digit") == "3"
-    # the redraw time, measured in the page
+    # the redraw time, measured in the page when asked
     browser.implicitly_wait(0)
-    timings = browser.execute_script("return new Promise(r => setTimeout(() => r(dlbook.timings), 500))")
+    assert browser.execute_script("return Object.keys(dlbook.timings).length") == 0  # not on every load
+    timings = browser.execute_script("return dlbook.benchmark()")
     assert set(timings) == {"vae_z2", "gan", "cgan"} and all(0 < t < 100 for t in timings.values())
     assert "Redraw time per image" in browser.execute_script("return document.querySelector('.timing').textContent")
     browser.execute_script("document.getElementById('live-pad').scrollIntoView()")
@@ -314,9 +314,9 @@ def test_the_notebooks_live_fig_8_8_is_the_same_model(folder, browser, monkeypat
     model = vae.load_vae(checkpoints.load_checkpoint(vae.weights_path(folder, 2)), "cpu")
     state = checkpoints.load_checkpoint(vae.weights_path(folder, 2))
     args = argparse.Namespace(dataset="mnist", data_dir=Path(state["args"]["data_dir"]))
-    fragment = gallery.show_live_vae(model, args)
+    fragment = vae.show_live(model, args)
     assert len(shown) == 1 and isinstance(shown[0], IPython.display.HTML) and shown[0].data == fragment
-    assert gallery.show_live_vae(vae.VAE(z_dim=20), args) is None  # only a 2-D VAE has a plane to point at
+    assert vae.show_live(vae.VAE(z_dim=20), args) is None  # only a 2-D VAE has a plane to point at
     page = tmp_path / "cell.html"
     page.write_text(f"<!DOCTYPE html><meta charset='utf-8'><body>{fragment}</body>", encoding="utf-8")
     open_page(browser, page)

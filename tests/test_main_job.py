@@ -106,7 +106,7 @@ def test_finished_scripts_are_reused_unless_something_changed(tmp_path, capsys):
         assert reproduce.main(base) == 0
         text = capsys.readouterr().out
         assert summary(text) == {"perceptron": "reused", "backprop_manual": "reused"}
-        assert re.search(r"^perceptron +6\.4\.1-6\.4\.3 +reused .*output = Hw \+ b = \[0, 1, 1, 0\]", text, re.M)
+        assert re.search(r"^perceptron +6\.4\.1-6\.4\.3 +reused .*output = \[0, 1, 1, 0\]", text, re.M)
         assert (out / "logs" / "perceptron.log").read_text(encoding="utf-8").startswith("$ python ch06")
 
         text = (reproduce.main(base + ["--seed", "1"]), capsys.readouterr().out)[1]

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import reproduce
-from dlbook import checkpoints, console
+from dlbook import checkpoints, console, manifest
 from conftest import OFFLINE
 from dlbook.paths import REPO_ROOT
 
@@ -49,7 +49,7 @@ def test_evaluate_table_prints_on_a_cp1252_console(monkeypatch):
     stream = io.TextIOWrapper(io.BytesIO(), encoding="cp1252")
     monkeypatch.setattr(sys, "stdout", stream)
     console.safe_streams()
-    print(evaluate.table([["real (5000 each)", "-", 1.5, 0.9, 0.9, 3.3, 0.1, 1.0, 0.2]]))
+    print(manifest.markdown_table(evaluate.table([["real (5000 each)", "-", 1.5, 0.9, 0.9, 3.3, 0.1, 1.0, 0.2]], "x.md")))
     stream.flush()
     assert b"Fr\xe9chet distance ?" in stream.buffer.getvalue()  # é exists in cp1252, the arrow does not
 

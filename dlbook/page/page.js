@@ -1,84 +1,23 @@
-// The gallery's live figures (dlbook/gallery.py inlines this file into figures/index.html and into
-// the notebooks' live Fig 8-8). Plain JavaScript: no framework, no network, works from file://.
-//
-// window.dlbook.run(name, input) -> 784 pixel values in [0, 1], computed as PyTorch computes them:
-//   "vae_z2": the 2-D VAE's decoder (fc4 2->400 ReLU, fc5 400->784 sigmoid), input [z0, z1]
-//   "gan":    gan.py's generator (64->256 ReLU->256 ReLU->784 Tanh, then denorm), input 64 numbers
-//   "cgan":   cgan.py's G(z|y) (z and Embedding(10, 10) of y, 110->256->512->1024->784, LeakyReLU(0.2),
-//             Tanh, then denorm), input {digit: d, z: [100 numbers]}
+// The gallery page's live figures (dlbook/page/render.py inlines this file into figures/index.html and
+// into the notebooks' live Fig 8-8, after the *_models.js files it uses). Plain JavaScript: no
+// framework, no network, works from file://. The models' maths is in ch8_models.js; this file is the
+// page: figures, sliders, pointers, and
+//   window.dlbook.run(name, input): the live model `name` on `input` (see ch8_models.js), for tests;
+//   window.dlbook.benchmark(): the redraw time per image of each model, measured when asked (or on a
+//     page opened with #benchmark), shown in the page's .timing line and kept in dlbook.timings.
 (function () {
   "use strict";
   const dl = window.dlbook = window.dlbook || {};
+  const models = globalThis.dlbookModels;
   dl.models = dl.models || {};
   dl.missing = dl.missing || {};
   dl.timings = dl.timings || {};
-
-  function bytes(b64) {
-    const s = atob(b64), out = new Uint8Array(s.length);
-    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-    return out;
-  }
-  const floats = (b64) => new Float32Array(bytes(b64).buffer);  // little-endian float32, as written
-
-  // A model as gallery.py writes it: {input, layers: [{op, ...}], embedding?: {rows, dim, w}}
-  function prepare(spec) {
-    const layers = spec.layers.map((l) => l.op === "linear" ? {...l, w: floats(l.w), b: floats(l.b)} : l);
-    const embedding = spec.embedding && {...spec.embedding, w: floats(spec.embedding.w)};
-    return {...spec, layers, embedding};
-  }
-
-  function forward(model, x) {
-    let a = Float64Array.from(x);
-    for (const l of model.layers) {
-      if (l.op === "linear") {
-        const y = new Float64Array(l.out), w = l.w, n = l.in;
-        for (let o = 0; o < l.out; o++) {
-          let s = l.b[o];
-          for (let i = 0, k = o * n; i < n; i++, k++) s += w[k] * a[i];
-          y[o] = s;
-        }
-        a = y;
-      } else if (l.op === "relu") a = a.map((v) => (v > 0 ? v : 0));
-      else if (l.op === "leaky_relu") a = a.map((v) => (v > 0 ? v : v * l.slope));
-      else if (l.op === "sigmoid") a = a.map((v) => 1 / (1 + Math.exp(-v)));
-      else if (l.op === "tanh") a = a.map(Math.tanh);
-      else if (l.op === "denorm") a = a.map((v) => Math.min(1, Math.max(0, (v + 1) / 2)));  // gan.denorm
-      else throw new Error("unknown layer " + l.op);
-    }
-    return a;
-  }
-
-  function modelInput(name, model, input) {
-    if (!model.embedding) {
-      if (!Array.isArray(input) || input.length !== model.input) {
-        throw new Error(name + " takes an array of " + model.input + " numbers");
-      }
-      return input;
-    }
-    const e = model.embedding, z = input && input.z, d = input && input.digit;
-    if (!Array.isArray(z) || z.length !== model.input - e.dim || !(d >= 0 && d < e.rows && d % 1 === 0)) {
-      throw new Error(name + " takes {digit: 0-" + (e.rows - 1) + ", z: [" + (model.input - e.dim) + " numbers]}");
-    }
-    return z.concat(Array.from(e.w.subarray(d * e.dim, (d + 1) * e.dim)));  // torch.cat([z, label_emb(y)], 1)
-  }
+  dl.rng = models.rng;
 
   dl.run = function (name, input) {
     const model = dl.models[name];
     if (!model) throw new Error(dl.missing[name] || "no live model named " + name);
-    return Array.from(forward(model, modelInput(name, model, input)));
-  };
-
-  // Seeded normal numbers (mulberry32 and Box-Muller), so a page shows the same first picture each time.
-  dl.rng = function (seed) {
-    let t = seed >>> 0;
-    const uniform = () => {
-      t = (t + 0x6D2B79F5) >>> 0;
-      let r = Math.imul(t ^ (t >>> 15), 1 | t);
-      r ^= r + Math.imul(r ^ (r >>> 7), 61 | r);
-      return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-    };
-    const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-    return {uniform, normal, normals: (n) => Array.from({length: n}, normal)};
+    return models.run(model, name, input);
   };
 
   dl.draw = function (canvas, pixels) {  // 784 values in [0, 1] into a 28x28 canvas (CSS scales it up)
@@ -104,7 +43,7 @@
 
   // Fig 8-8 live: the latent plane with the test images' codes; pointing decodes z at once.
   function mountPad(root, data) {
-    const spec = data.models.vae_z2, model = dl.models.vae_z2, size = 320, r = spec.range;
+    const spec = data.models.vae_z2, size = 320, r = spec.range;
     const row = el("div", {class: "live-row"}, root);
     const pad = el("canvas", {width: size, height: size, class: "pad", tabindex: 0,
                               "aria-label": "latent plane of the 2-D VAE"}, row);
@@ -123,7 +62,8 @@
     const bg = background.getContext("2d");
     bg.fillStyle = "#fff";
     bg.fillRect(0, 0, size, size);
-    const codes = spec.codes ? floats(spec.codes) : new Float32Array(0), labels = spec.labels ? bytes(spec.labels) : [];
+    const codes = spec.codes ? models.floats(spec.codes) : new Float32Array(0);
+    const labels = spec.labels ? models.bytes(spec.labels) : [];
     for (let i = 0; i < labels.length; i++) {
       const [x, y] = toPx(codes[2 * i], codes[2 * i + 1]);
       bg.fillStyle = COLOURS[labels[i] % 10];
@@ -143,7 +83,7 @@
     const ctx = pad.getContext("2d");
     let z = [0, 0];
     function show() {
-      dl.draw(out, Array.from(forward(model, z)));
+      dl.draw(out, dl.run("vae_z2", z));
       label.textContent = "z = (" + z[0].toFixed(2) + ", " + z[1].toFixed(2) + ")";
       ctx.drawImage(background, 0, 0);
       const [x, y] = toPx(z[0], z[1]);
@@ -252,11 +192,12 @@
   };
 
   const MOUNT = {pad: mountPad, path: mountPath, cgan: mountCgan, epochs: mountEpochs};
+  let scopeTiming = null;  // the .timing line of the last started scope
 
   dl.start = function (data, scope) {
     scope = scope || document;
     Object.assign(dl.missing, data.missing || {});
-    for (const [name, spec] of Object.entries(data.models || {})) dl.models[name] = prepare(spec);
+    for (const [name, spec] of Object.entries(data.models || {})) dl.models[name] = models.prepare(spec);
     scope.querySelectorAll("[data-live]").forEach((node) => {
       try {
         MOUNT[node.dataset.live](node, data);
@@ -265,16 +206,20 @@
         node.classList.add("missing");
       }
     });
-    const timing = scope.querySelector(".timing");
-    if (timing) {
-      setTimeout(() => {
-        const parts = Object.keys(data.models || {}).map((name) => {
-          dl.timings[name] = dl.time(name, 50);
-          return data.models[name].short + " " + dl.timings[name].toFixed(2) + " ms";
-        });
-        timing.textContent = parts.length ? "Redraw time per image in this browser (mean of 50 decodes): "
-          + parts.join(", ") + " · 每幅图的重绘时间" : "";
-      }, 50);
+    scopeTiming = scope.querySelector(".timing");
+    if (/(^|[#&])benchmark\b/.test(location.hash.slice(1))) setTimeout(dl.benchmark, 50);
+  };
+
+  // Only when asked: 50 decodes per model take a moment a reader should not wait for on every load.
+  dl.benchmark = function () {
+    const parts = Object.keys(dl.models).map((name) => {
+      dl.timings[name] = dl.time(name, 50);
+      return (dl.models[name].short || name) + " " + dl.timings[name].toFixed(2) + " ms";
+    });
+    if (scopeTiming) {
+      scopeTiming.textContent = parts.length ? "Redraw time per image in this browser (mean of 50 decodes): "
+        + parts.join(", ") + " · 每幅图的重绘时间" : "";
     }
+    return dl.timings;
   };
 })();
