@@ -10,8 +10,8 @@ from pathlib import Path
 import torch
 
 from .checkpoints import load_checkpoint, save_weights
-from .cli import fail
 from .console import Console
+from .errors import Interrupted, TrainingError
 from .seed import rng_state, set_rng_state
 
 
@@ -71,8 +71,8 @@ class Run:
             report_interrupt(self.path, self.epochs_saved)
         if exc_type is RuntimeError and "between 0 and 1" in str(exc):  # BCELoss given NaN probabilities
             epoch, i = divmod(self.steps, self.steps_per_epoch)
-            fail(f"loss became NaN or infinite at epoch {epoch + self.first_epoch}, step {i + 1}: training "
-                 f"diverged (learning rate too high?); stopping here", status=1)
+            raise TrainingError(f"loss became NaN or infinite at epoch {epoch + self.first_epoch}, step {i + 1}: "
+                                f"training diverged (learning rate too high?); stopping here", status=1) from exc
 
     @property
     def lines(self):
@@ -130,12 +130,12 @@ class Run:
 
     def _resume(self, keys=("dataset", "batch_size", "seed")):
         if not self.path.exists():
-            fail(f"--resume: no checkpoint at {self.path}")
+            raise TrainingError(f"--resume: no checkpoint at {self.path}")
         saved = load_checkpoint(self.path)
         for key in keys:
             if saved["args"][key] != getattr(self.args, key):
-                fail(f"--resume: {self.path} was made with --{key.replace('_', '-')} {saved['args'][key]}, "
-                     f"not {getattr(self.args, key)}")
+                raise TrainingError(f"--resume: {self.path} was made with --{key.replace('_', '-')} "
+                                    f"{saved['args'][key]}, not {getattr(self.args, key)}")
         for key, value in self.state.items():
             if hasattr(value, "load_state_dict"):
                 value.load_state_dict(saved[key])
@@ -149,12 +149,12 @@ class Run:
 
 
 def report_interrupt(path, epochs_saved):
-    """End an interrupted run with one line saying what is saved and how to go on."""
+    """Interrupted, with one line saying what is saved and how to go on."""
     if epochs_saved:
         saved = "epoch 1 is" if epochs_saved == 1 else f"epochs 1-{epochs_saved} are"
-        fail(f"interrupted; {saved} saved in {path}. "
-             f"Run again with the same flags plus --resume to continue", status=130)
-    fail("interrupted before the first epoch ended; nothing was saved", status=130)
+        raise Interrupted(f"interrupted; {saved} saved in {path}. "
+                          f"Run again with the same flags plus --resume to continue")
+    raise Interrupted("interrupted before the first epoch ended; nothing was saved")
 
 
 def stop_on_signals():
@@ -167,9 +167,9 @@ def stop_on_signals():
 
 
 def stop_if_not_finite(rows, epoch):
-    """Stop with exit status 1 at the first NaN or infinite value of an epoch's per-step rows,
+    """TrainingError (exit status 1) at the first NaN or infinite value of an epoch's per-step rows,
     naming the epoch (as the script prints it) and the step."""
     bad = torch.nonzero(~torch.isfinite(rows).all(dim=1))
     if len(bad):
-        fail(f"loss became NaN or infinite at epoch {epoch}, step {int(bad[0]) + 1}: training "
-             f"diverged (learning rate too high?); stopping here", status=1)
+        raise TrainingError(f"loss became NaN or infinite at epoch {epoch}, step {int(bad[0]) + 1}: training "
+                            f"diverged (learning rate too high?); stopping here", status=1)

@@ -1,6 +1,9 @@
 """The shared package: data loader, flags, devices, figures, console."""
 import gzip
 import io
+import os
+import subprocess
+import sys
 import urllib.request
 
 import numpy as np
@@ -167,12 +170,27 @@ def test_a_bad_download_leaves_nothing_behind(synthetic_idx, tmp_path, monkeypat
     assert list((tmp_path / "fresh" / "mnist").iterdir()) == []
 
 
-def test_load_or_exit_stops_with_status_2(tmp_path, monkeypatch, capsys):
+def test_missing_data_is_a_data_error_with_status_2(tmp_path, monkeypatch):
     monkeypatch.setitem(data.DATASETS["mnist"], "mirrors", [])
-    with pytest.raises(SystemExit) as exit_:
-        data.load_or_exit("mnist", "train", tmp_path)
-    assert exit_.value.code == 2
-    assert "train-images-idx3-ubyte.gz" in capsys.readouterr().err
+    with pytest.raises(data.DataError, match="train-images-idx3-ubyte.gz") as stop:
+        data.load("mnist", "train", tmp_path)
+    assert stop.value.status == 2 and stop.value.problem == "missing"
+
+
+@pytest.mark.parametrize("script,flags,first_line", [
+    ("vae.py", ["--device", "cuda:7"], "vae.py: error: --device cuda:7: "),
+    ("gan.py", ["--device", "cpu", "--data-dir", "{tmp}/empty"], "gan.py: error: MNIST not found and not downloadable ("),
+])
+def test_an_error_in_library_code_reaches_the_reader_as_one_line_and_status_2(script, flags, first_line, tmp_path):
+    """device.py and data.py raise; the script, run as a reader runs it, says why in argparse's words and
+    exits 2, with no traceback (there is no CUDA device 7 on a test machine; nothing can be downloaded)."""
+    proc = subprocess.run([sys.executable, f"ch08_generative/{script}", *[f.format(tmp=tmp_path) for f in flags],
+                           "--out", str(tmp_path / "out")], cwd=conftest.ROOT, capture_output=True, text=True,
+                          encoding="utf-8", env={**os.environ, **conftest.OFFLINE, "KERAS_HOME": str(tmp_path)}, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(first_line) and "Traceback" not in proc.stderr
+    if script == "vae.py":
+        assert proc.stderr.count("\n") == 1
 
 
 @needs_data("fashion-mnist")
@@ -276,8 +294,6 @@ def test_tiles_puts_images_in_rows_of_columns():
 @pytest.mark.slow
 def test_only_the_chapter_8_plumbing_loads_pytorch_and_nothing_loads_tensorflow():
     """What dlbook/__init__.py says of its modules, checked in fresh processes."""
-    import subprocess
-    import sys
 
     code = ("import sys, importlib; importlib.import_module('dlbook.' + sys.argv[1]); "
             "print('torch' in sys.modules, 'tensorflow' in sys.modules)")
