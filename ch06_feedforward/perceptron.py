@@ -168,9 +168,9 @@ def plot_relu(out):
 
 def main(argv=None):
     args = parse_args(argv)
-    rng = np.random.default_rng(args.seed)
-    with Console(args.log) as console:
+    with Console(args.log) as console:  # first, so --log holds every line the terminal shows
         numpy_device(args.device)
+        rng = np.random.default_rng(args.seed)
 
         print("== 6.4.1 The MP neuron ==")
         x, w, b = np.array([1, 0, 1]), np.array([0.5, -0.4, 0.3]), -0.6
