@@ -39,8 +39,7 @@ def parse_args(argv=None):
 
 # Image processing: pixels to [-1, 1], in shuffled batches of 1x28x28 images (no flattening here)
 def load_data(args, device):
-    mnist = loader.load_mnist(args, device, train=True, normalize=True)
-    return loader.DeviceDataLoader(dataset=mnist, batch_size=args.batch_size, shuffle=True)
+    return loader.load_data(args, device, normalize=True)
 
 
 # The discriminator: strided convolutions 28 -> 14 -> 7, LeakyReLU, no batch norm on the input layer

@@ -36,11 +36,8 @@ def parse_args(argv=None):
 
 # Image processing: pixels to [-1, 1], in shuffled batches
 def load_data(args, device):
-    # The book: datasets.MNIST(transform=[ToTensor(), Normalize(mean=(0.5,), std=(0.5,))]) and
-    # DataLoader(shuffle=True). Speed-up: the checked MNIST files as one tensor on the device.
-    mnist = loader.load_mnist(args, device, train=True, normalize=True)
-    data_loader = loader.DeviceDataLoader(dataset=mnist, batch_size=args.batch_size, shuffle=True)
-    return data_loader
+    # Speed-up: the book's datasets.MNIST and DataLoader(shuffle=True) as one tensor on the device
+    return loader.load_data(args, device, normalize=True)
 
 
 # 8.3.1 The discriminator: an image in, the probability that it is real out

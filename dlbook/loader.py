@@ -20,6 +20,15 @@ def load_mnist(args, device, train=True, normalize=False):
     return x, torch.from_numpy(labels.astype(np.int64)).to(device)
 
 
+def load_data(args, device, normalize=False):
+    """The chapter-8 scripts' training batches: the book's
+    `DataLoader(dataset=datasets.MNIST(train=True, transform=...), batch_size=batch_size, shuffle=True)`,
+    pixels in [0, 1] (transforms.ToTensor()) or, when `normalize`, in [-1, 1]
+    (Normalize(mean=(0.5,), std=(0.5,)) after it)."""
+    return DeviceDataLoader(dataset=load_mnist(args, device, train=True, normalize=normalize),
+                            batch_size=args.batch_size, shuffle=True)
+
+
 class DeviceDataLoader:
     """DataLoader(dataset=(images, labels), batch_size, shuffle=True) for tensors already on the device.
 
