@@ -283,6 +283,20 @@ def test_console_logs_book_lines_and_keeps_progress_off_stdout(tmp_path, capsys,
     assert (tmp_path / "run.log").read_text(encoding="utf-8") == "step: 0, loss: 0.212\n"
 
 
+def test_the_main_job_draws_its_progress_as_the_scripts_do(monkeypatch, capsys):
+    """reproduce.py's Progress is console.StatusLine's: off a terminal, nothing in the first 30 s,
+    then each running script's latest line, joined, once per 30 s."""
+    import reproduce
+
+    monkeypatch.setattr(console.time, "perf_counter", iter([0, 10, 40, 50, 65]).__next__)
+    progress = reproduce.Progress()  # at 0 s
+    progress("vae", "vae 10/100 steps")  # 10 s
+    progress("gan", "gan 5/50 steps")  # 40 s
+    progress("vae", "vae 20/100 steps")  # 50 s
+    progress("gan", "gan 9/50 steps")  # 65 s: 25 s after the last line
+    assert capsys.readouterr().err == "vae 10/100 steps | gan 5/50 steps\n"
+
+
 def test_tiles_puts_images_in_rows_of_columns():
     from dlbook.figures import tiles
 
