@@ -10,11 +10,11 @@ outputs; `--check` (and the test suite) fails when a script changed and its note
 regenerated.
 """
 import argparse
-import json
 import re
-import sys
 
-from . import sections
+import nbformat
+
+from . import cli, sections
 from .paths import REPO_ROOT
 
 SCRIPTS = sections.SCRIPTS
@@ -47,12 +47,12 @@ from pathlib import Path
 # Where is this notebook's repository? 找到本仓库(dlbook 与同目录脚本)。
 root = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "dlbook" / "__init__.py").is_file()), None)
 if root is None:
-    raise SystemExit("This notebook needs its repository (the dlbook package and the scripts beside it).\\n"
-                     "In Colab or Kaggle, run these in a cell, then this notebook again:\\n"
-                     "  !git clone <this repository's URL> dlbook-companion\\n"
-                     "  %cd dlbook-companion/{folder}\\n"
-                     "The host already has PyTorch, TensorFlow, NumPy and Matplotlib: install nothing else "
-                     "(README: Hosted notebooks).")
+    raise FileNotFoundError("This notebook needs its repository (the dlbook package and the scripts beside it).\\n"
+                            "In Colab or Kaggle, run these in a cell, then this notebook again:\\n"
+                            "  !git clone <this repository's URL> dlbook-companion\\n"
+                            "  %cd dlbook-companion/{folder}\\n"
+                            "The host already has PyTorch, TensorFlow, NumPy and Matplotlib: install nothing else "
+                            "(README: Hosted notebooks).")
 sys.path[:0] = [str(root), str(root / "{folder}")]
 """
 SECTION = re.compile(r"^# (?:---- )?(\(\d\)|\d\.\d(?:\.\d)?|Fig \d-\d+|[A-Z][a-z]+)")
@@ -91,16 +91,15 @@ def cells(script, root=REPO_ROOT):
 
 
 def notebook(script, root=REPO_ROOT):
-    """The notebook for `script` as nbformat 4 JSON text, without outputs."""
-    def cell(i, kind, source):
-        lines = source.splitlines(keepends=True)
-        base = {"cell_type": kind, "id": f"cell-{i}", "metadata": {}, "source": lines}
-        return {**base, "execution_count": None, "outputs": []} if kind == "code" else base
-    nb = {"cells": [cell(i, k, s) for i, (k, s) in enumerate(cells(script, root))],
-          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                       "language_info": {"name": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    """The notebook for `script` as nbformat 4 JSON text, without outputs, checked against the schema."""
+    new_cell = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
+    nb = nbformat.v4.new_notebook(metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"}})
+    nb.cells = [new_cell[kind](source, id=f"cell-{i}")  # numbered, not random: regenerating changes nothing
+                for i, (kind, source) in enumerate(cells(script, root))]
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
 
 
 def main(argv=None, root=REPO_ROOT):
@@ -119,4 +118,4 @@ def main(argv=None, root=REPO_ROOT):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)
