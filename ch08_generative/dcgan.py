@@ -195,7 +195,7 @@ def main(argv=None):
         D, G, criterion, d_optimizer, g_optimizer = build(args, device)
         fixed_noise = torch.randn(100, latent_size, device=device)
         with training.Run(args, "dcgan", checkpoint_path(args.out), len(data_loader), first_epoch=0,
-                          check=gan.stop_if_collapsed, console=console, G=G, D=D, g_optimizer=g_optimizer,
+                          after_epoch=gan.stop_if_collapsed, console=console, G=G, D=D, g_optimizer=g_optimizer,
                           d_optimizer=d_optimizer, fixed_noise=fixed_noise) as run:
             train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run, fixed_noise)
         history = run.losses()
@@ -208,4 +208,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

@@ -217,7 +217,7 @@ def main(argv=None):
         D, G, criterion, d_optimizer, g_optimizer = build(args, device)
         fixed_noise = torch.randn(100, latent_size, device=device)
         with training.Run(args, "gan", checkpoint_path(args.out), len(data_loader), first_epoch=0,
-                          check=stop_if_collapsed, console=console, G=G, D=D, g_optimizer=g_optimizer,
+                          after_epoch=stop_if_collapsed, console=console, G=G, D=D, g_optimizer=g_optimizer,
                           d_optimizer=d_optimizer, fixed_noise=fixed_noise) as run:
             train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run, fixed_noise)
         # Does this run match the book? The printed lines against the book's, with one verdict line.
@@ -230,4 +230,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

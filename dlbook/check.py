@@ -255,4 +255,4 @@ def main():
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

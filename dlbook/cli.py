@@ -12,7 +12,7 @@ from .paths import DATA_DIR, FIGURES_DIR
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
 
-def run(main):
+def start(main):
     """Every script's `if __name__ == "__main__":` line: run main() and exit with its status.
 
     A ReaderError raised anywhere below (a bad --device, missing data, an interrupted training)
@@ -51,7 +51,7 @@ def error_line(err):
 
 
 def fail(message, status=2):
-    """An entry point's own check that stops it: run() prints the one-line reason, like argparse."""
+    """An entry point's own check that stops it: start() prints the one-line reason, like argparse."""
     raise ReaderError(message, status)
 
 

@@ -1,6 +1,6 @@
 """What stops a script for a reason the reader can fix: a bad --device, missing data, an unreadable
 checkpoint, a diverged or interrupted training. Library code raises these with what went wrong and
-where; the script's entry point (cli.run) prints the message as one line and exits with `status`.
+where; the script's entry point (cli.start) prints the message as one line and exits with `status`.
 """
 
 

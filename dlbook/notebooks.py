@@ -6,7 +6,7 @@ where one line switches to the quick setting of `reproduce.py --quick`; then the
 lines, cut into cells at its section comments, each under a markdown cell with the book's heading
 (Chinese and English). The last cell is the script's `if __name__ == "__main__":` line, which runs
 it; figures show inline and are written to figures/ as from the terminal. Committed without
-outputs; `--check` (and the test suite) fails when a script changed and its notebook was not
+outputs; `--stale` (and the test suite) fails when a script changed and its notebook was not
 regenerated.
 """
 import argparse
@@ -47,12 +47,13 @@ from pathlib import Path
 # Where is this notebook's repository? 找到本仓库(dlbook 与同目录脚本)。
 root = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "dlbook" / "__init__.py").is_file()), None)
 if root is None:
-    raise FileNotFoundError("This notebook needs its repository (the dlbook package and the scripts beside it).\\n"
-                            "In Colab or Kaggle, run these in a cell, then this notebook again:\\n"
-                            "  !git clone <this repository's URL> dlbook-companion\\n"
-                            "  %cd dlbook-companion/{folder}\\n"
-                            "The host already has PyTorch, TensorFlow, NumPy and Matplotlib: install nothing else "
-                            "(README: Hosted notebooks).")
+    # SystemExit shows the reason alone, without a traceback that would hide it
+    raise SystemExit("This notebook needs its repository (the dlbook package and the scripts beside it).\\n"
+                     "In Colab or Kaggle, run these in a cell, then this notebook again:\\n"
+                     "  !git clone <this repository's URL> dlbook-companion\\n"
+                     "  %cd dlbook-companion/{folder}\\n"
+                     "The host already has PyTorch, TensorFlow, NumPy and Matplotlib: install nothing else "
+                     "(README: Hosted notebooks).")
 sys.path[:0] = [str(root), str(root / "{folder}")]
 """
 SECTION = re.compile(r"^# (?:---- )?(\(\d\)|\d\.\d(?:\.\d)?|Fig \d-\d+|[A-Z][a-z]+)")
@@ -104,18 +105,19 @@ def notebook(script, root=REPO_ROOT):
 
 def main(argv=None, root=REPO_ROOT):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if a notebook is not what its script makes")
+    parser.add_argument("--stale", action="store_true",  # not --check: that is reproduce.py's check of the machine
+                        help="write nothing; name each notebook that is not what its script makes, exit 1 if any")
     args = parser.parse_args(argv)
     stale = [s for s in SCRIPTS if not (root / s).with_suffix(".ipynb").exists()
              or (root / s).with_suffix(".ipynb").read_text(encoding="utf-8") != notebook(s, root)]
     for script in stale:
-        if args.check:
+        if args.stale:
             print(f"{script[:-3]}.ipynb is out of date: run python -m dlbook.notebooks")
         else:
             (root / script).with_suffix(".ipynb").write_text(notebook(script, root), encoding="utf-8")
             print(f"wrote {script[:-3]}.ipynb")
-    return 1 if stale and args.check else 0
+    return 1 if stale and args.stale else 0
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

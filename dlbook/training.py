@@ -27,15 +27,16 @@ class Run:
 
     `state` holds what a checkpoint saves and --resume restores: modules and optimisers (by
     state_dict) and tensors (copied back in place). After each epoch the per-step values are
-    checked for NaN/inf and, for a complete epoch, by `check(rows, epoch)`; then the checkpoint is
+    checked for NaN/inf and, for a complete epoch, by `after_epoch(rows, epoch)`; then the checkpoint is
     written. `console` is the script's Console (dlbook.console, opened first thing in main, so that
     --log has every line the terminal shows); the run draws its progress there and `run.lines` keeps
     what it printed for the book check. Without one, the run opens its own.
     """
 
-    def __init__(self, args, name, checkpoint, steps_per_epoch, first_epoch=1, check=None, console=None, **state):
+    def __init__(self, args, name, checkpoint, steps_per_epoch, first_epoch=1, after_epoch=None, console=None, **state):
         self.args, self.name, self.path, self.console = args, name, Path(checkpoint), console
-        self.steps_per_epoch, self.first_epoch, self.check, self.state = steps_per_epoch, first_epoch, check, state
+        self.steps_per_epoch, self.first_epoch, self.state = steps_per_epoch, first_epoch, state
+        self.after_epoch = after_epoch  # called with (the epoch's per-step rows, epoch) once it is complete
         self.start_epoch = self.epochs_saved = self.steps = 0
         self.history = None  # [step, value] on the device; read back only at the end of each epoch
         self._offset = 0  # the first step the history holds (resumed runs start after the saved epochs)
@@ -88,8 +89,8 @@ class Run:
             rows = self.history[first - self._offset:self.steps - self._offset]
             stop_if_not_finite(rows, epoch + self.first_epoch)
             if self.steps - first == self.steps_per_epoch:
-                if self.check:
-                    self.check(rows, epoch)
+                if self.after_epoch:
+                    self.after_epoch(rows, epoch)
                 self._save(epoch + 1)
             if self.stopped:
                 return

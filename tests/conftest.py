@@ -101,17 +101,17 @@ def run_main(script, capsys, *argv):
 
 
 def stopped(capsys, main, *argv):
-    """(exit status, stderr's lines) of main(argv) run by cli.run, as a script's `__main__` line runs
+    """(exit status, stderr's lines) of main(argv) run by cli.start, as a script's `__main__` line runs
     it, where it is expected to stop: a ReaderError raised below becomes one line and the status."""
     from dlbook import cli
 
     with pytest.raises(SystemExit) as stop:
-        cli.run(lambda: main([*map(str, argv)]))
+        cli.start(lambda: main([*map(str, argv)]))
     return stop.value.code, capsys.readouterr().err.splitlines()
 
 
 def error_line(message):
-    """The line cli.run prints for a ReaderError, as argparse prints a bad flag: `<program>: error: ...`."""
+    """The line cli.start prints for a ReaderError, as argparse prints a bad flag: `<program>: error: ...`."""
     return f"{Path(sys.argv[0]).name}: error: {message}"
 
 

@@ -240,7 +240,7 @@ def test_seed_none_leaves_the_flag_out():
 @pytest.mark.parametrize("returned,status", [(None, 0), (3, 3), ((0.1, 0.9), 0)])
 def test_run_exits_with_mains_status(returned, status):
     with pytest.raises(SystemExit) as exit_:
-        cli.run(lambda: returned)
+        cli.start(lambda: returned)
     assert exit_.value.code == status
 
 
@@ -328,7 +328,7 @@ sys.path.insert(0, sys.argv[0].rsplit("/", 1)[0])
 script = importlib.import_module(sys.argv[0].rsplit("/", 1)[1][:-3])
 if hasattr(script, "print_every"):
     script.print_every = 2
-cli.run(script.main)
+cli.start(script.main)
 """
 CHAPTER_8 = ["--device", "cpu", "--data-dir", "{data}", "--batch-size", "50", "--epochs", "1"]
 
