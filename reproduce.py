@@ -285,26 +285,24 @@ def next_ready(pending, results, selected, free, args, rerun):
 
 
 class Progress:
-    """One line on stderr with each running script's latest progress: redrawn in place on a
-    terminal, written out every 30 s elsewhere (a log, a notebook cell)."""
+    """One line on stderr with each running script's latest progress (dlbook.console.StatusLine's)."""
 
     def __init__(self):
-        self.latest, self.lock, self.tty, self.shown = {}, threading.Lock(), sys.stderr.isatty(), 0.0
+        from dlbook.console import StatusLine
+
+        self.latest, self.lock, self.line = {}, threading.Lock(), StatusLine(every=0)  # each script's own line paces it
 
     def __call__(self, name, line):
         with self.lock:
             self.latest[name] = line
-            if self.tty or time.monotonic() - self.shown >= 30:
-                self.shown = time.monotonic()
-                text = " | ".join(self.latest.values())
-                sys.stderr.write("\r\033[K" + text[:150] if self.tty else text + "\n")
-                sys.stderr.flush()
+            now = time.perf_counter()
+            if self.line.due(now):
+                self.line.show(" | ".join(self.latest.values()), now)
 
     def clear(self, name):
         with self.lock:
             self.latest.pop(name, None)
-            if self.tty:
-                sys.stderr.write("\r\033[K")
+            self.line.clear()
 
 
 def run_all(rows, args):
@@ -399,4 +397,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

@@ -9,7 +9,7 @@ there is reused, so `python reproduce.py`'s logs (figures/logs/) can stand in fo
 data set into dlbook/book_runs/seed_spread.json, keeping the other's: for each epoch, the spread
 (max - min over seeds) of each printed quantity's epoch mean, relative to its mean, with the
 command and the logs that made it. For MNIST the entry also keeps each run's means over the
-check's window of epochs (compare.check(kind).window), which the book check sets beside the book's
+check's window of epochs (compare.book_check(kind).window), which the book check sets beside the book's
 printed run; for Fashion-MNIST, which the book never ran, it keeps the lowest and highest printed value
 of each quantity at each epoch over all seeds, as this project's own reference.
 """

@@ -59,8 +59,8 @@ def device_scope(name):
 # (1) Data: 28x28 grey images flattened into 784 inputs in [0, 1], labels 0..9.
 
 def load_data(name, data_dir, max_train=None):
-    x_train, y_train = dlbook.data.load_or_exit(name, "train", data_dir)
-    x_test, y_test = dlbook.data.load_or_exit(name, "test", data_dir)
+    x_train, y_train = dlbook.data.load(name, "train", data_dir)
+    x_test, y_test = dlbook.data.load(name, "test", data_dir)
     if max_train:
         x_train, y_train = x_train[:max_train], y_train[:max_train]
     if len(x_train) < 2:
@@ -155,4 +155,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    dlbook.cli.run(main)
+    dlbook.cli.start(main)

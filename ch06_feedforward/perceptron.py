@@ -295,9 +295,9 @@ def plot_relu(out):
 
 def main(argv=None):
     args = parse_args(argv)
-    rng = np.random.default_rng(args.seed)
-    with Console(args.log) as console:
+    with Console(args.log) as console:  # first, so --log holds every line the terminal shows
         numpy_device(args.device)
+        rng = np.random.default_rng(args.seed)
 
         print("== 6.4.1 The MP neuron ==")
         x, w, b = MP_X, MP_W, MP_B
@@ -354,4 +354,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    dlbook.cli.run(main)
+    dlbook.cli.start(main)

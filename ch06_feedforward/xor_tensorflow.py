@@ -273,4 +273,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    dlbook.cli.run(main)
+    dlbook.cli.start(main)

@@ -44,11 +44,8 @@ def parse_args(argv=None):
 
 # Data: images in [-1, 1] with their labels, in shuffled batches
 def load_data(args, device):
-    # The book: datasets.MNIST(transform=[ToTensor(), Normalize(mean=[0.5], std=[0.5])]) and
-    # DataLoader(shuffle=True). Speed-up: the checked MNIST files as one tensor on the device.
-    dataset = loader.load_mnist(args, device, train=True, normalize=True)
-    data_loader = loader.DeviceDataLoader(dataset=dataset, batch_size=args.batch_size, shuffle=True)
-    return data_loader
+    # Speed-up: the book's datasets.MNIST and DataLoader(shuffle=True) as one tensor on the device
+    return loader.load_data(args, device, normalize=True)
 
 
 # The discriminator D(x|y): the image and an embedding of its label, real or fake
@@ -274,4 +271,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

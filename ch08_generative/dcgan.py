@@ -39,8 +39,7 @@ def parse_args(argv=None):
 
 # Image processing: pixels to [-1, 1], in shuffled batches of 1x28x28 images (no flattening here)
 def load_data(args, device):
-    mnist = loader.load_mnist(args, device, train=True, normalize=True)
-    return loader.DeviceDataLoader(dataset=mnist, batch_size=args.batch_size, shuffle=True)
+    return loader.load_data(args, device, normalize=True)
 
 
 # The discriminator: strided convolutions 28 -> 14 -> 7, LeakyReLU, no batch norm on the input layer
@@ -196,7 +195,7 @@ def main(argv=None):
         D, G, criterion, d_optimizer, g_optimizer = build(args, device)
         fixed_noise = torch.randn(100, latent_size, device=device)
         with training.Run(args, "dcgan", checkpoint_path(args.out), len(data_loader), first_epoch=0,
-                          check=gan.stop_if_collapsed, console=console, G=G, D=D, g_optimizer=g_optimizer,
+                          after_epoch=gan.stop_if_collapsed, console=console, G=G, D=D, g_optimizer=g_optimizer,
                           d_optimizer=d_optimizer, fixed_noise=fixed_noise) as run:
             train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run, fixed_noise)
         history = run.losses()
@@ -211,4 +210,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

@@ -37,11 +37,8 @@ def parse_args(argv=None):
 
 # Image processing: pixels to [-1, 1], in shuffled batches
 def load_data(args, device):
-    # The book: datasets.MNIST(transform=[ToTensor(), Normalize(mean=(0.5,), std=(0.5,))]) and
-    # DataLoader(shuffle=True). Speed-up: the checked MNIST files as one tensor on the device.
-    mnist = loader.load_mnist(args, device, train=True, normalize=True)
-    data_loader = loader.DeviceDataLoader(dataset=mnist, batch_size=args.batch_size, shuffle=True)
-    return data_loader
+    # Speed-up: the book's datasets.MNIST and DataLoader(shuffle=True) as one tensor on the device
+    return loader.load_data(args, device, normalize=True)
 
 
 # 8.3.1 The discriminator: an image in, the probability that it is real out
@@ -249,7 +246,7 @@ def main(argv=None):
         D, G, criterion, d_optimizer, g_optimizer = build(args, device)
         fixed_noise = torch.randn(100, latent_size, device=device)
         with training.Run(args, "gan", checkpoint_path(args.out), len(data_loader), first_epoch=0,
-                          check=stop_if_collapsed, console=console, G=G, D=D, g_optimizer=g_optimizer,
+                          after_epoch=stop_if_collapsed, console=console, G=G, D=D, g_optimizer=g_optimizer,
                           d_optimizer=d_optimizer, fixed_noise=fixed_noise) as run:
             train(args, D, G, criterion, d_optimizer, g_optimizer, data_loader, run, fixed_noise)
         # Does this run match the book? The printed lines against the book's, with one verdict line.
@@ -266,4 +263,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

@@ -44,11 +44,8 @@ def parse_args(argv=None):
 
 # (3) The data set as tensors, in shuffled batches
 def load_data(args, device):
-    # The book: datasets.MNIST(transform=transforms.ToTensor()) and DataLoader(shuffle=True).
-    # Speed-up: the checked MNIST files as one tensor on the device, batches sliced from it.
-    dataset = loader.load_mnist(args, device, train=True)
-    data_loader = loader.DeviceDataLoader(dataset=dataset, batch_size=args.batch_size, shuffle=True)
-    return data_loader
+    # Speed-up: the book's datasets.MNIST and DataLoader(shuffle=True) as one tensor on the device
+    return loader.load_data(args, device)
 
 
 # (4) The VAE model: encode to (mu, log_var), sample z, decode
@@ -339,4 +336,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import cli, data, device, frameworks
 from .console import printable
+from .errors import FrameworkError
 from .paths import DATA_DIR, FIGURES_DIR, REPO_ROOT
 
 try:
@@ -140,7 +141,8 @@ def check_tensorflow(report, torch_has_cuda):
         return  # elsewhere the tensorflow package line has said so, with its fix
     try:
         tf = frameworks.load_tensorflow()
-    except SystemExit:  # load_tensorflow has printed why
+    except FrameworkError as err:
+        print(cli.error_line(err), file=sys.stderr)
         report.bad("TensorFlow", "fails to start (the line above says why)",
                    "python -m pip install --force-reinstall -r requirements.txt -c constraints.txt")
         return
@@ -253,4 +255,4 @@ def main():
 
 
 if __name__ == "__main__":
-    cli.run(main)
+    cli.start(main)

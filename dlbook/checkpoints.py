@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .cli import fail
+from .errors import CheckpointError
 from .paths import atomic_path
 
 
@@ -44,12 +44,12 @@ def save_weights(state_dict, path):
 def load_checkpoint(path):
     """A checkpoint or weights file of these scripts, on the CPU, without running code from it."""
     if not os.path.exists(path):  # e.g. a --max-steps run that stopped before its first epoch ended
-        fail(f"{path}: not written: the run that should have saved it stopped before an epoch ended")
+        raise CheckpointError(f"{path}: not written: the run that should have saved it stopped before an epoch ended")
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # pickle.UnpicklingError and friends: not a file these scripts wrote
-        fail(f"{path}: cannot be loaded safely ({type(err).__name__}): it was not written by this version of "
-             f"the scripts; delete it and run the script again")
+        raise CheckpointError(f"{path}: cannot be loaded safely ({type(err).__name__}): it was not written by this "
+                              f"version of the scripts; delete it and run the script again") from None
 
 
 def find(out, path_of, dataset, subfolder=None):

@@ -1,4 +1,4 @@
-"""The command-line flags every chapter script shares, and the one way scripts stop on bad input."""
+"""The command-line flags every chapter script shares, and the one place a script stops on a ReaderError."""
 import argparse
 import os
 import re
@@ -6,13 +6,18 @@ import sys
 from pathlib import Path
 
 from .data import DATASETS
+from .errors import ReaderError
 from .paths import DATA_DIR, FIGURES_DIR
 
 DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
 
-def run(main):
+def start(main):
     """Every script's `if __name__ == "__main__":` line: run main() and exit with its status.
+
+    A ReaderError raised anywhere below (a bad --device, missing data, an interrupted training)
+    ends the script as argparse ends it on a bad flag: `<script>: error: <message>` on stderr, no
+    traceback, exit status err.status (2 unless it says otherwise).
 
     Output that the console cannot encode is replaced, never a crash (console.safe_streams).
 
@@ -30,17 +35,24 @@ def run(main):
     try:
         status = main()
         sys.stdout.flush()
+    except ReaderError as err:
+        sys.stdout.flush()  # the lines printed before it come first, as in a terminal
+        print(error_line(err), file=sys.stderr)
+        raise SystemExit(err.status) from None
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(141) from None
     raise SystemExit(status if isinstance(status, int) else 0)
 
 
+def error_line(err):
+    """The one line a ReaderError shows the reader, as argparse words a bad flag."""
+    return f"{Path(sys.argv[0]).name or 'script'}: error: {err}"
+
+
 def fail(message, status=2):
-    """Stop the script with a one-line reason (no traceback), like argparse does."""
-    prog = Path(sys.argv[0]).name or "script"
-    print(f"{prog}: error: {message}", file=sys.stderr)
-    raise SystemExit(status)
+    """An entry point's own check that stops it: start() prints the one-line reason, like argparse."""
+    raise ReaderError(message, status)
 
 
 def positive_int(text):

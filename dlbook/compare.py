@@ -25,11 +25,12 @@ from . import book, data, sections
 from .paths import FIGURES_DIR
 
 SPREAD_FILE = book.RUNS_DIR / "seed_spread.json"
-KINDS = list(sections.CHECKS)  # each script's facts for the check: its row's BookCheck, check(kind)
+KINDS = list(sections.CHECKS)  # each script's facts for the check: its row's BookCheck, book_check(kind)
 
 
-def check(kind):
-    return sections.CHECKS[kind].check
+def book_check(kind):
+    """The BookCheck of `kind`'s row in the book's table: the epochs, steps and window its verdict uses."""
+    return sections.CHECKS[kind].book_check
 
 
 def script_name(kind):
@@ -37,7 +38,7 @@ def script_name(kind):
 
 
 def unit(kind):
-    return "step" if check(kind).epochs is None else "epoch"
+    return "step" if book_check(kind).epochs is None else "epoch"
 
 
 @functools.cache
@@ -71,7 +72,7 @@ def seed_spread(kind, key, centre, dataset="mnist"):
 def window_means(kind, records, window=None):
     """{epoch (or step): the mean of each printed quantity over that epoch's lines and those of the
     window - 1 printed epochs before it}."""
-    window = window or check(kind).window
+    window = window or book_check(kind).window
     groups = book.group(kind, records)
     keys = sorted(groups)
     return {key: np.mean([v for k in keys[max(0, i - window + 1):i + 1] for v in groups[k]], 0)
@@ -134,11 +135,11 @@ def reference(kind, dataset):
         groups = book.group(kind, book.book_run(kind))
         ranges = {k: clipped(kind, *book_range(kind, k)) for k in groups}
         if kind == "xor" or not (measured(kind, "mnist") or {}).get("window_means"):
-            return Reference("the book's", ranges, check(kind).epochs, 1)  # ranges of single lines
+            return Reference("the book's", ranges, book_check(kind).epochs, 1)  # ranges of single lines
         keys = sorted(groups)
-        window = check(kind).window
+        window = book_check(kind).window
         lines = {k: sum(len(groups[j]) for j in keys[max(0, i - window + 1):i + 1]) for i, k in enumerate(keys)}
-        return Reference("the book's", ranges, check(kind).epochs, window, lines)
+        return Reference("the book's", ranges, book_check(kind).epochs, window, lines)
     ref = (measured(kind, dataset) or {}).get("reference")
     if not ref:
         return None
@@ -192,7 +193,7 @@ def judge(kind, records, dataset="mnist", planned=None):
         return [], Verdict("no verdict", f"Book check: {prefix}no printed {unit(kind)} of this run is in {whose} "
                                          "printout (no verdict)")
     metrics = book.METRICS[kind]
-    judged = check(kind).judged or len(metrics)
+    judged = book_check(kind).judged or len(metrics)
     over = f"means over {window} {unit(kind)}s" if window > 1 else f"{unit(kind)} means"
     table = [f"Book check, {name} against {whose} printed run ({over}):",
              f"{unit(kind):>6}  " + "  ".join(f"{m + ' run':>15} {'range':>24}" for m in metrics)]
@@ -210,7 +211,7 @@ def judge(kind, records, dataset="mnist", planned=None):
     low, high = ranges[last]
     reason = diagnose(kind, np.array(run[max(run)][-1]))
     outside = [(m, v, lo, hi) for m, v, lo, hi in list(zip(metrics, mine, low, high))[:judged] if not lo <= v <= hi]
-    first = check(kind).first_epoch
+    first = book_check(kind).first_epoch
     unfinished = kind != "xor" and max(run) < end - 1 + first
     done = max(run) + 1 - first
     where = f"at {unit(kind)} {last}" + (f" of {planned or end}" if kind != "xor" else "")
@@ -272,7 +273,7 @@ def _position(kind, records):
     """x coordinate of each printed line: the step for XOR, fractional epochs otherwise."""
     if kind == "xor":
         return [r[0] for r in records]
-    return [r[0] - check(kind).first_epoch + r[1] / check(kind).steps_per_epoch for r in records]
+    return [r[0] - book_check(kind).first_epoch + r[1] / book_check(kind).steps_per_epoch for r in records]
 
 
 def no_verdict(line):
@@ -314,6 +315,6 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from .cli import run
+    from .cli import start
 
-    run(main)
+    start(main)

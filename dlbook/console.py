@@ -34,6 +34,39 @@ def _clock(seconds):
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else f"{seconds // 3600}h{seconds // 60 % 60:02d}m"
 
 
+class StatusLine:
+    """The one progress line on stderr, for the scripts (Console) and for reproduce.py: redrawn in
+    place on a terminal, at most every `every` seconds; elsewhere (a log, a notebook cell) written out
+    as a new line every 30 s, so a captured stderr is not flooded. Nothing is shown in the first
+    interval: the first steps are warm-up, an ETA from them would mislead."""
+
+    WIDTH = 150  # a longer line wraps, and \r then redraws only its last part
+
+    def __init__(self, every=0.5):
+        self.tty = sys.stderr.isatty()
+        self.every = every if self.tty else 30
+        self.last = time.perf_counter()
+        self.shown = False
+
+    def due(self, now):
+        return now - self.last >= self.every
+
+    def show(self, text, now):
+        self.last = now
+        if self.tty:
+            sys.stderr.write("\r\033[K" + text[:self.WIDTH])
+            self.shown = True
+        else:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def clear(self):
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+            self.shown = False
+
+
 class Console:
     """Tees stdout to --log and to `lines`; step() for progress; use as a context manager."""
 
@@ -45,9 +78,7 @@ class Console:
         self.label = label
         self.done = 0
         self.start = time.perf_counter()
-        self.tty = sys.stderr.isatty()
-        self.last_shown = self.start  # the first steps are warm-up: no ETA from them
-        self.shown = False
+        self.status = StatusLine()
         self.lines = []  # what was printed, for the book comparison at the end of a run
         self._partial = ""
         self.stdout = None
@@ -86,30 +117,20 @@ class Console:
         """Count steps towards `total_steps` from now (None: no progress line, and clear it)."""
         self._clear()
         self.total, self.label, self.done = total_steps, label, 0
-        self.start = self.last_shown = time.perf_counter()
+        self.start = self.status.last = time.perf_counter()
 
     def step(self, n=1):
-        """Count finished steps; redraw the progress line at most twice a second (tty) or every 30 s."""
+        """Count finished steps; the progress line with an ETA when StatusLine says it is due."""
         self.done += n
         now = time.perf_counter()
-        if self.total and now - self.last_shown >= (0.5 if self.tty else 30):
-            self.last_shown = now
+        if self.total and self.status.due(now):
             elapsed = now - self.start
             eta = elapsed / self.done * (self.total - self.done)
-            text = (f"{self.label} {self.done}/{self.total} steps "
-                    f"({100 * self.done / self.total:.0f}%), {_clock(elapsed)} elapsed, ETA {_clock(eta)}")
-            if self.tty:
-                sys.stderr.write("\r\033[K" + text)
-                self.shown = True
-            else:
-                sys.stderr.write(text + "\n")
-            sys.stderr.flush()
+            self.status.show(f"{self.label} {self.done}/{self.total} steps ({100 * self.done / self.total:.0f}%), "
+                             f"{_clock(elapsed)} elapsed, ETA {_clock(eta)}", now)
 
     def _clear(self):
-        if self.shown:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
-            self.shown = False
+        self.status.clear()
 
     def close(self):
         self._clear()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import DataError
 from .paths import DATA_DIR, atomic_path
 
 FILES = {
@@ -65,17 +66,6 @@ DATASETS = {
 }
 
 TIMEOUT_S = 20
-
-
-class DataError(Exception):
-    """The data cannot be used; the message says which file and what to do. `problem` says what
-    went wrong ("corrupt": a copy that is truncated or fails its checksum, "missing": no copy and no
-    download, "unknown": no such data set, "mismatch": images and labels disagree) and `path`
-    which file, where there is one."""
-
-    def __init__(self, message, problem, path=None):
-        super().__init__(message)
-        self.problem, self.path = problem, path
 
 
 def keras_datasets_dir():
@@ -205,12 +195,3 @@ def load(name="mnist", split="train", data_dir=DATA_DIR, allow_download=True):
         raise DataError(f"{name} {split}: {images.shape} images do not match {labels.shape} labels", "mismatch")
     return images, labels
 
-
-def load_or_exit(name, split, data_dir):
-    """load() for scripts: a DataError becomes a message on stderr and exit status 2."""
-    from .cli import fail
-
-    try:
-        return load(name, split, data_dir)
-    except DataError as err:
-        fail(str(err))

@@ -3,7 +3,7 @@ absent. (Starting TensorFlow and Keras themselves: dlbook.frameworks.)
 """
 import sys
 
-from .cli import fail
+from .errors import DeviceError
 from .frameworks import load_tensorflow
 
 
@@ -51,7 +51,7 @@ def torch_device(name="auto"):
         name = "cuda" if torch.cuda.is_available() else "mps" if _mps_available(torch) else "cpu"
     problem = torch_problem(name)
     if problem:
-        fail(problem)
+        raise DeviceError(problem)
     if name.startswith("cuda"):
         index = _cuda_index(name)
         device, detail = torch.device("cuda", index), torch.cuda.get_device_name(index)
@@ -97,7 +97,7 @@ def tf_device(name="auto"):
         name = ("mps" if sys.platform == "darwin" else "cuda") if gpus else "cpu"
     problem = tensorflow_problem(name, len(gpus))
     if problem:
-        fail(problem)
+        raise DeviceError(problem)
     chosen = [] if name == "cpu" else [gpus[0 if name == "mps" else _cuda_index(name)]]
     if gpus:
         try:
@@ -105,7 +105,7 @@ def tf_device(name="auto"):
         except RuntimeError:  # TensorFlow already started in this process (a test, a notebook)
             visible = tf.config.get_visible_devices("GPU")
             if chosen and chosen[0] not in visible:
-                fail(f"--device {name}: TensorFlow already started in this process without that GPU")
+                raise DeviceError(f"--device {name}: TensorFlow already started in this process without that GPU")
             if visible != chosen:
                 print(f"Note: TensorFlow already started here, so it still sees {len(visible)} GPU(s)",
                       file=sys.stderr)

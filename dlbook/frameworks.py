@@ -13,7 +13,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 
-from .cli import fail
+from .errors import FrameworkError
 
 # TensorFlow 2.21, the newest in requirements.txt's range, has wheels for these Pythons only.
 TENSORFLOW_PYTHONS = ((3, 10), (3, 13))
@@ -54,10 +54,10 @@ def _hold_stderr():
 
 
 def load_tensorflow():
-    """`import tensorflow as tf` for the scripts: quiet, and one line + exit 2 where it is missing."""
+    """`import tensorflow as tf` for the scripts: quiet; FrameworkError, with why, where it is missing or fails to start."""
     problem = tensorflow_missing()
     if problem:
-        fail(problem)
+        raise FrameworkError(problem)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the C++ logs after start-up
     # TensorFlow imports Keras as it starts, and Keras on its PyTorch backend crashes the process
     # there (a segmentation fault): so Keras starts on TensorFlow here, whatever KERAS_BACKEND says.
@@ -71,7 +71,7 @@ def load_tensorflow():
     except Exception as err:  # e.g. a tensorflow-metal plugin built for another TensorFlow
         hint = " (on a Mac: `pip uninstall tensorflow-metal` if it was built for another TensorFlow)" \
             if sys.platform == "darwin" else ""
-        fail(f"TensorFlow failed to start: {type(err).__name__}: {err}{hint}")
+        raise FrameworkError(f"TensorFlow failed to start: {type(err).__name__}: {err}{hint}")
     finally:
         if backend is None:
             del os.environ["KERAS_BACKEND"]

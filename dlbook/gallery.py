@@ -24,6 +24,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from . import cli
 from .page import collect, live, readme, render
 from .paths import FIGURES_DIR, atomic_path
 
@@ -59,4 +60,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.start(main)

@@ -7,17 +7,26 @@ import math
 import numpy as np
 import torch
 
-from .data import load_or_exit
+from .data import load
 
 
 def load_mnist(args, device, train=True, normalize=False):
     """(images [N, 1, 28, 28], labels [N]) on `device`: pixels in [0, 1] like ToTensor(), or in
     [-1, 1] like Normalize(mean=(0.5,), std=(0.5,)) when `normalize`."""
-    images, labels = load_or_exit(args.dataset, "train" if train else "test", args.data_dir)
+    images, labels = load(args.dataset, "train" if train else "test", args.data_dir)
     x = torch.from_numpy(np.ascontiguousarray(images)).to(device).unsqueeze(1).float().div_(255)
     if normalize:
         x = x.mul_(2).sub_(1)
     return x, torch.from_numpy(labels.astype(np.int64)).to(device)
+
+
+def load_data(args, device, normalize=False):
+    """The chapter-8 scripts' training batches: the book's
+    `DataLoader(dataset=datasets.MNIST(train=True, transform=...), batch_size=batch_size, shuffle=True)`,
+    pixels in [0, 1] (transforms.ToTensor()) or, when `normalize`, in [-1, 1]
+    (Normalize(mean=(0.5,), std=(0.5,)) after it)."""
+    return DeviceDataLoader(dataset=load_mnist(args, device, train=True, normalize=normalize),
+                            batch_size=args.batch_size, shuffle=True)
 
 
 class DeviceDataLoader:

@@ -6,15 +6,15 @@ where one line switches to the quick setting of `reproduce.py --quick`; then the
 lines, cut into cells at its section comments, each under a markdown cell with the book's heading
 (Chinese and English). The last cell is the script's `if __name__ == "__main__":` line, which runs
 it; figures show inline and are written to figures/ as from the terminal. Committed without
-outputs; `--check` (and the test suite) fails when a script changed and its notebook was not
+outputs; `--stale` (and the test suite) fails when a script changed and its notebook was not
 regenerated.
 """
 import argparse
-import json
 import re
-import sys
 
-from . import sections
+import nbformat
+
+from . import cli, sections
 from .paths import REPO_ROOT
 
 SCRIPTS = sections.SCRIPTS
@@ -47,6 +47,7 @@ from pathlib import Path
 # Where is this notebook's repository? 找到本仓库(dlbook 与同目录脚本)。
 root = next((p for p in [Path.cwd(), *Path.cwd().parents] if (p / "dlbook" / "__init__.py").is_file()), None)
 if root is None:
+    # SystemExit shows the reason alone, without a traceback that would hide it
     raise SystemExit("This notebook needs its repository (the dlbook package and the scripts beside it).\\n"
                      "In Colab or Kaggle, run these in a cell, then this notebook again:\\n"
                      "  !git clone <this repository's URL> dlbook-companion\\n"
@@ -91,32 +92,32 @@ def cells(script, root=REPO_ROOT):
 
 
 def notebook(script, root=REPO_ROOT):
-    """The notebook for `script` as nbformat 4 JSON text, without outputs."""
-    def cell(i, kind, source):
-        lines = source.splitlines(keepends=True)
-        base = {"cell_type": kind, "id": f"cell-{i}", "metadata": {}, "source": lines}
-        return {**base, "execution_count": None, "outputs": []} if kind == "code" else base
-    nb = {"cells": [cell(i, k, s) for i, (k, s) in enumerate(cells(script, root))],
-          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-                       "language_info": {"name": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    """The notebook for `script` as nbformat 4 JSON text, without outputs, checked against the schema."""
+    new_cell = {"markdown": nbformat.v4.new_markdown_cell, "code": nbformat.v4.new_code_cell}
+    nb = nbformat.v4.new_notebook(metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"}})
+    nb.cells = [new_cell[kind](source, id=f"cell-{i}")  # numbered, not random: regenerating changes nothing
+                for i, (kind, source) in enumerate(cells(script, root))]
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
 
 
 def main(argv=None, root=REPO_ROOT):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if a notebook is not what its script makes")
+    parser.add_argument("--stale", action="store_true",  # not --check: that is reproduce.py's check of the machine
+                        help="write nothing; name each notebook that is not what its script makes, exit 1 if any")
     args = parser.parse_args(argv)
     stale = [s for s in SCRIPTS if not (root / s).with_suffix(".ipynb").exists()
              or (root / s).with_suffix(".ipynb").read_text(encoding="utf-8") != notebook(s, root)]
     for script in stale:
-        if args.check:
+        if args.stale:
             print(f"{script[:-3]}.ipynb is out of date: run python -m dlbook.notebooks")
         else:
             (root / script).with_suffix(".ipynb").write_text(notebook(script, root), encoding="utf-8")
             print(f"wrote {script[:-3]}.ipynb")
-    return 1 if stale and args.check else 0
+    return 1 if stale and args.stale else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.start(main)

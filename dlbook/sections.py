@@ -73,7 +73,7 @@ class Section(NamedTuple):
     needs: tuple = ()  # the runs (by name) whose saved outputs this one reads: reproduce.py runs those first
     saves: tuple = ()  # files it writes besides its figures, relative to --out ({dataset} filled in)
     resumes: bool = False  # takes --resume; its first `saves` file is the checkpoint it goes on from
-    check: BookCheck = None  # its printout is judged against the book's (the verdict line "Book check:")
+    book_check: BookCheck = None  # its printout is judged against the book's (the verdict line "Book check:")
 
 
 BOOK = [
@@ -102,7 +102,7 @@ BOOK = [
             title_zh="6.4.4 实例:用TensorFlow实现XOR",
             title_en="6.4.4 XOR in TensorFlow",
             figures=(Figure("xor_loss.png", "6.4.4", "Loss of the TensorFlow XOR network, step by step"),),
-            keys=("loss", "book_check"), tensorflow=True, check=BookCheck("xor", None)),
+            keys=("loss", "book_check"), tensorflow=True, book_check=BookCheck("xor", None)),
     Section(name="xor_sweep", script="ch06_feedforward/xor_tensorflow.py", section="6.4.4",
             title_zh="6.4.4 实例:用TensorFlow实现XOR",
             title_en="6.4.4 XOR in TensorFlow: how many seeds get stuck", full=("--sweep", "100"), quick=("--sweep", "100"),
@@ -175,7 +175,7 @@ BOOK = [
                      Figure("fig8-5_vae_samples.png", "Fig 8-5", "VAE: new images decoded from z ~ N(0, I)"),
                      Figure("vae_loss_curves.png", "-", "VAE: reconstruction and KL terms per image during training")),
             keys=("train_nats", "test_nats", "book_check"), uses_data=True, saves=("weights/vae_z20.pt",), resumes=True,
-            check=BookCheck("vae", epochs=30, steps_per_epoch=469, window=3)),
+            book_check=BookCheck("vae", epochs=30, steps_per_epoch=469, window=3)),
     Section(name="gan", script="ch08_generative/gan.py", section="8.2-8.3", title_zh="8.2 GAN简介 · 8.3 用GAN生成图像",
             title_en="8.2 GANs · 8.3 Images from a GAN", full=(), quick=("--epochs", "2"),
             figures=(Figure("fig8-6_gan_architecture.png", "Fig 8-6",
@@ -187,7 +187,7 @@ BOOK = [
             epoch_grids=(Figure("gan_samples/fixed_noise-{e}.png", "after Fig 8-7",
                                 "GAN: one fixed batch of noise after each epoch"),),
             saves=("weights/gan.pt", "weights/G.ckpt", "weights/D.ckpt"), resumes=True,
-            check=BookCheck("gan", epochs=200, steps_per_epoch=600, first_epoch=0, window=20)),
+            book_check=BookCheck("gan", epochs=200, steps_per_epoch=600, first_epoch=0, window=20)),
     Section(name="vae_vs_gan", script="ch08_generative/vae_vs_gan.py", section="8.4",
             title_zh="8.4 VAE与GAN的异同", title_en="8.4 VAE and GAN compared",
             full=(), quick=("--epochs", "2", "--quick-epochs", "1"),
@@ -208,7 +208,7 @@ BOOK = [
             keys=(*GAN_NUMBERS, "book_check"),
             uses_data=True, saves=("weights/cgan.pt", "weights/cgan_G.ckpt", "weights/cgan_D.ckpt"), resumes=True,
             # judged=3: the listing's "D(G(z))" column is minus the fakes' mean pixel, not a score (cgan.py)
-            check=BookCheck("cgan", epochs=50, steps_per_epoch=600, first_epoch=0, window=5, judged=3)),
+            book_check=BookCheck("cgan", epochs=50, steps_per_epoch=600, first_epoch=0, window=5, judged=3)),
     Section(name="dcgan", script="ch08_generative/dcgan.py", section="8.5",
             title_zh="8.5 CGAN、DCGAN简介", title_en="8.5 CGAN and DCGAN", full=(),
             quick=("--epochs", "1"),
@@ -232,7 +232,7 @@ BOOK = [
 SCRIPTS = list(dict.fromkeys(section.script for section in BOOK))  # in book order, each once
 
 
-CHECKS = {s.check.kind: s for s in BOOK if s.check}  # the rows whose printout the book check reads, by kind
+CHECKS = {s.book_check.kind: s for s in BOOK if s.book_check}  # the rows whose printout the book check reads, by kind
 
 
 def of_script(script):

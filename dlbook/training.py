@@ -10,8 +10,8 @@ from pathlib import Path
 import torch
 
 from .checkpoints import load_checkpoint, save_weights
-from .cli import fail
 from .console import Console
+from .errors import Interrupted, TrainingError
 from .seed import rng_state, set_rng_state
 
 
@@ -27,15 +27,16 @@ class Run:
 
     `state` holds what a checkpoint saves and --resume restores: modules and optimisers (by
     state_dict) and tensors (copied back in place). After each epoch the per-step values are
-    checked for NaN/inf and, for a complete epoch, by `check(rows, epoch)`; then the checkpoint is
+    checked for NaN/inf and, for a complete epoch, by `after_epoch(rows, epoch)`; then the checkpoint is
     written. `console` is the script's Console (dlbook.console, opened first thing in main, so that
     --log has every line the terminal shows); the run draws its progress there and `run.lines` keeps
     what it printed for the book check. Without one, the run opens its own.
     """
 
-    def __init__(self, args, name, checkpoint, steps_per_epoch, first_epoch=1, check=None, console=None, **state):
+    def __init__(self, args, name, checkpoint, steps_per_epoch, first_epoch=1, after_epoch=None, console=None, **state):
         self.args, self.name, self.path, self.console = args, name, Path(checkpoint), console
-        self.steps_per_epoch, self.first_epoch, self.check, self.state = steps_per_epoch, first_epoch, check, state
+        self.steps_per_epoch, self.first_epoch, self.state = steps_per_epoch, first_epoch, state
+        self.after_epoch = after_epoch  # called with (the epoch's per-step rows, epoch) once it is complete
         self.start_epoch = self.epochs_saved = self.steps = 0
         self.history = None  # [step, value] on the device; read back only at the end of each epoch
         self._offset = 0  # the first step the history holds (resumed runs start after the saved epochs)
@@ -71,8 +72,8 @@ class Run:
             report_interrupt(self.path, self.epochs_saved)
         if exc_type is RuntimeError and "between 0 and 1" in str(exc):  # BCELoss given NaN probabilities
             epoch, i = divmod(self.steps, self.steps_per_epoch)
-            fail(f"loss became NaN or infinite at epoch {epoch + self.first_epoch}, step {i + 1}: training "
-                 f"diverged (learning rate too high?); stopping here", status=1)
+            raise TrainingError(f"loss became NaN or infinite at epoch {epoch + self.first_epoch}, step {i + 1}: "
+                                f"training diverged (learning rate too high?); stopping here", status=1) from exc
 
     @property
     def lines(self):
@@ -88,8 +89,8 @@ class Run:
             rows = self.history[first - self._offset:self.steps - self._offset]
             stop_if_not_finite(rows, epoch + self.first_epoch)
             if self.steps - first == self.steps_per_epoch:
-                if self.check:
-                    self.check(rows, epoch)
+                if self.after_epoch:
+                    self.after_epoch(rows, epoch)
                 self._save(epoch + 1)
             if self.stopped:
                 return
@@ -130,12 +131,12 @@ class Run:
 
     def _resume(self, keys=("dataset", "batch_size", "seed")):
         if not self.path.exists():
-            fail(f"--resume: no checkpoint at {self.path}")
+            raise TrainingError(f"--resume: no checkpoint at {self.path}")
         saved = load_checkpoint(self.path)
         for key in keys:
             if saved["args"][key] != getattr(self.args, key):
-                fail(f"--resume: {self.path} was made with --{key.replace('_', '-')} {saved['args'][key]}, "
-                     f"not {getattr(self.args, key)}")
+                raise TrainingError(f"--resume: {self.path} was made with --{key.replace('_', '-')} "
+                                    f"{saved['args'][key]}, not {getattr(self.args, key)}")
         for key, value in self.state.items():
             if hasattr(value, "load_state_dict"):
                 value.load_state_dict(saved[key])
@@ -149,12 +150,12 @@ class Run:
 
 
 def report_interrupt(path, epochs_saved):
-    """End an interrupted run with one line saying what is saved and how to go on."""
+    """Interrupted, with one line saying what is saved and how to go on."""
     if epochs_saved:
         saved = "epoch 1 is" if epochs_saved == 1 else f"epochs 1-{epochs_saved} are"
-        fail(f"interrupted; {saved} saved in {path}. "
-             f"Run again with the same flags plus --resume to continue", status=130)
-    fail("interrupted before the first epoch ended; nothing was saved", status=130)
+        raise Interrupted(f"interrupted; {saved} saved in {path}. "
+                          f"Run again with the same flags plus --resume to continue")
+    raise Interrupted("interrupted before the first epoch ended; nothing was saved")
 
 
 def stop_on_signals():
@@ -167,9 +168,9 @@ def stop_on_signals():
 
 
 def stop_if_not_finite(rows, epoch):
-    """Stop with exit status 1 at the first NaN or infinite value of an epoch's per-step rows,
+    """TrainingError (exit status 1) at the first NaN or infinite value of an epoch's per-step rows,
     naming the epoch (as the script prints it) and the step."""
     bad = torch.nonzero(~torch.isfinite(rows).all(dim=1))
     if len(bad):
-        fail(f"loss became NaN or infinite at epoch {epoch}, step {int(bad[0]) + 1}: training "
-             f"diverged (learning rate too high?); stopping here", status=1)
+        raise TrainingError(f"loss became NaN or infinite at epoch {epoch}, step {int(bad[0]) + 1}: training "
+                            f"diverged (learning rate too high?); stopping here", status=1)

@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 import struct
+import sys
 from pathlib import Path
 
 if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n N: the workers share the cores, one thread each
@@ -97,6 +98,21 @@ def run_main(script, capsys, *argv):
     A test module binds it to its script: run = functools.partial(run_main, gan)."""
     result = script.main(["--device", "cpu", *map(str, argv)])
     return capsys.readouterr().out, result
+
+
+def stopped(capsys, main, *argv):
+    """(exit status, stderr's lines) of main(argv) run by cli.start, as a script's `__main__` line runs
+    it, where it is expected to stop: a ReaderError raised below becomes one line and the status."""
+    from dlbook import cli
+
+    with pytest.raises(SystemExit) as stop:
+        cli.start(lambda: main([*map(str, argv)]))
+    return stop.value.code, capsys.readouterr().err.splitlines()
+
+
+def error_line(message):
+    """The line cli.start prints for a ReaderError, as argparse prints a bad flag: `<program>: error: ...`."""
+    return f"{Path(sys.argv[0]).name}: error: {message}"
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_the_books_own_run_is_a_match_and_a_shifted_one_is_not(kind):
 def test_the_mnist_range_is_the_book_and_the_seed_runs_widened_by_their_span(kind, key):
     runs = compare.measured(kind, "mnist")["window_means"]
     # The book's own window mean at `key`, by hand: every printed line of the window's epochs.
-    window = compare.check(kind).window
+    window = compare.book_check(kind).window
     lines = [r[2:] for r in book.book_run(kind) if key - window < r[0] <= key]
     assert len(lines) == window * len(book.group(kind, book.book_run(kind))[key])
     means = np.array([np.mean(lines, 0)] + [run[str(key)] for run in runs])
@@ -61,8 +61,8 @@ def test_the_mnist_range_is_the_book_and_the_seed_runs_widened_by_their_span(kin
 def test_the_mnist_runs_are_the_books_length_and_read_from_their_logs():
     for kind in ("vae", "gan", "cgan"):
         entry = compare.measured(kind, "mnist")
-        assert entry["epochs"] == compare.check(kind).epochs and len(entry["logs"]) == len(entry["window_means"])
-        assert all(len(run) == compare.check(kind).epochs for run in entry["window_means"])
+        assert entry["epochs"] == compare.book_check(kind).epochs and len(entry["logs"]) == len(entry["window_means"])
+        assert all(len(run) == compare.book_check(kind).epochs for run in entry["window_means"])
 
 
 def test_the_readme_table_matches_the_code():
@@ -162,9 +162,9 @@ def test_a_run_shorter_than_its_window_is_too_short_to_judge(kind, lines, window
     from the book's, and compare's exit status stays 0 (a reader's --max-steps 200 is no failure)."""
     first = book.book_run(kind)[:lines]
     for records in (first, [(e, s, *(2 * np.array(v))) for e, s, *v in first]):
-        verdict = compare.judge(kind, records, planned=compare.check(kind).epochs)[1].line
+        verdict = compare.judge(kind, records, planned=compare.book_check(kind).epochs)[1].line
         assert f"too short to judge at epoch {first[0][0]} of " in verdict, verdict
-        assert compare.judge(kind, records, planned=compare.check(kind).epochs)[1].outcome == "too short"
+        assert compare.judge(kind, records, planned=compare.book_check(kind).epochs)[1].outcome == "too short"
         assert f": {lines} of the {window} lines of the window" in verdict and "outside" not in verdict
     log = tmp_path / "run.log"
     log.write_text("\n".join(book_text(kind).splitlines()[:lines]) if kind != "cgan" else
@@ -193,7 +193,7 @@ def test_each_check_holds_the_scripts_own_numbers(kind):
     import math
 
     script = importlib.import_module(kind)
-    check = compare.check(kind)
+    check = compare.book_check(kind)
     assert compare.script_name(kind) == f"{kind}.py"
     assert check.epochs == script.num_epochs and check.steps_per_epoch == math.ceil(60000 / script.batch_size)
     assert ("first_epoch=0" in inspect.getsource(script.main)) == (check.first_epoch == 0)

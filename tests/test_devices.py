@@ -1,6 +1,7 @@
 """Devices a CI machine does not have, mocked: CUDA GPUs (one, two), Apple's MPS, TensorFlow's GPUs;
 the random-number state a checkpoint keeps for each; TensorFlow missing (Python 3.14)."""
 import random
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -9,7 +10,9 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import error_line, stopped
 from dlbook import device, frameworks, seed
+from dlbook.errors import DeviceError
 
 
 def forbid(monkeypatch, module, *names):
@@ -94,20 +97,17 @@ def test_torch_cuda_n_on_two_gpus(two_gpus, capsys):
 
 @pytest.mark.parametrize("name,message", [("cuda:2", "only 2 CUDA GPU(s) visible"), ("cuda:7", "cuda:0..cuda:1")])
 def test_torch_cuda_n_out_of_range(two_gpus, capsys, name, message):
-    with pytest.raises(SystemExit) as exit_:
+    with pytest.raises(DeviceError, match=re.escape(message)) as stop:
         device.torch_device(name)
-    err = capsys.readouterr().err
-    assert exit_.value.code == 2 and err.count("\n") == 1 and message in err
+    assert stop.value.status == 2 and "\n" not in str(stop.value)
 
 
 @pytest.mark.parametrize("name", ["cuda", "cuda:1", "mps"])
 def test_torch_missing_device(monkeypatch, capsys, name):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
-    with pytest.raises(SystemExit) as exit_:
-        device.torch_device(name)
-    err = capsys.readouterr().err
-    assert exit_.value.code == 2 and err.count("\n") == 1 and f"--device {name}" in err
+    status, err = stopped(capsys, lambda argv: device.torch_device(name))
+    assert status == 2 and len(err) == 1 and err[0].startswith(error_line(f"--device {name}: "))
 
 
 def test_torch_auto_prefers_cuda_then_mps(monkeypatch, two_gpus):
@@ -175,32 +175,30 @@ def test_tf_auto_takes_the_first_gpu_only(fake_tf):
 def test_tf_mps_is_refused_off_macos(fake_tf, capsys, gpus):
     """Not read as "the first GPU" on a Linux CUDA machine, as PyTorch does not."""
     tf = fake_tf(gpus)
-    with pytest.raises(SystemExit) as exit_:
+    with pytest.raises(DeviceError, match="macOS only") as stop:
         device.tf_device("mps")
-    assert exit_.value.code == 2 and "macOS only" in capsys.readouterr().err
+    assert stop.value.status == 2
     assert tf.visible == tf.gpus  # nothing changed
 
 
 def test_tf_mps_is_the_metal_plugin_on_macos(fake_tf, capsys):
     fake_tf(1, platform="darwin")
     assert device.tf_device("mps") == "/GPU:0"
-    with pytest.raises(SystemExit):
+    with pytest.raises(DeviceError, match="no CUDA on macOS"):
         device.tf_device("cuda")
-    assert "no CUDA on macOS" in capsys.readouterr().err
 
 
 def test_tf_mps_without_the_plugin_says_what_to_install(fake_tf, capsys):
     fake_tf(0, platform="darwin")
-    with pytest.raises(SystemExit):
+    with pytest.raises(DeviceError, match="tensorflow-metal"):
         device.tf_device("mps")
-    assert "tensorflow-metal" in capsys.readouterr().err
 
 
 def test_tf_cuda_n_out_of_range(fake_tf, capsys):
     fake_tf(2)
-    with pytest.raises(SystemExit) as exit_:
+    with pytest.raises(DeviceError, match=re.escape("sees 2 GPU(s)")) as stop:
         device.tf_device("cuda:2")
-    assert exit_.value.code == 2 and "sees 2 GPU(s)" in capsys.readouterr().err
+    assert stop.value.status == 2
 
 
 def test_tf_says_when_memory_growth_cannot_be_set(fake_tf, capsys):
@@ -222,9 +220,8 @@ def no_tensorflow(monkeypatch):
 def test_without_tensorflow_on_314_the_reason_names_the_pythons(no_tensorflow, capsys):
     reason = frameworks.tensorflow_missing(python=(3, 14, 0))
     assert "Python 3.14.0" in reason and "3.10-3.13" in reason
-    with pytest.raises(SystemExit) as exit_:
-        frameworks.load_tensorflow()
-    assert exit_.value.code == 2 and capsys.readouterr().err.count("\n") == 1
+    status, err = stopped(capsys, lambda argv: frameworks.load_tensorflow())
+    assert status == 2 and err == [error_line(frameworks.tensorflow_missing())]  # this Python's reason, one line
 
 
 def test_without_tensorflow_on_a_supported_python_says_install(no_tensorflow):

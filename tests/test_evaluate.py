@@ -11,6 +11,7 @@ import dcgan
 import evaluate
 import gan
 import vae
+from conftest import error_line, stopped
 from dlbook.figures import plt
 
 
@@ -124,12 +125,10 @@ def test_without_generators_one_line_names_the_scripts(synthetic_idx, tmp_path, 
     vae.main(["--device", "cpu", "--data-dir", str(root), "--out", str(tmp_path), "--epochs", "1",
               "--dataset", "fashion-mnist"])
     capsys.readouterr()
-    with pytest.raises(SystemExit) as stop:
-        evaluate.main(["--device", "cpu", "--data-dir", str(root), "--out", str(tmp_path),
-                       "--classifier-epochs", "1"])
-    assert stop.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "no trained generator for mnist" in err[0] and "vae.py and gan.py" in err[0]
+    status, err = stopped(capsys, evaluate.main, "--device", "cpu", "--data-dir", root, "--out", tmp_path,
+                          "--classifier-epochs", "1")
+    assert status == 2 and len(err) == 1 and err[0].startswith(error_line("no trained generator for mnist"))
+    assert "vae.py and gan.py" in err[0]
 
 
 def test_claim_lines_say_yes_or_no_and_by_how_much():

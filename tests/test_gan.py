@@ -6,9 +6,10 @@ import pytest
 import torch
 
 import gan
-from conftest import GAN_LINE, needs_data, run_main
+from conftest import GAN_LINE, error_line, needs_data, run_main, stopped
 from dlbook import book, checkpoints
 from dlbook.diagrams import overlapping_texts, texts
+from dlbook.errors import ReaderError
 from dlbook.figures import plt
 
 run = functools.partial(run_main, gan)
@@ -102,19 +103,17 @@ def test_a_nan_loss_stops_the_run_with_status_1(capsys, small, monkeypatch):
         return D
 
     monkeypatch.setattr(gan, "discriminator", nan_on_step_2)
-    with pytest.raises(SystemExit) as exit_:
-        run(capsys, *small, "--epochs", 1)
-    assert exit_.value.code == 1
-    assert "NaN or infinite at epoch 0, step 2" in capsys.readouterr().err
+    status, err = stopped(capsys, gan.main, "--device", "cpu", *small, "--epochs", 1)
+    assert status == 1 and len(err) == 1 and err[0].startswith(error_line("loss became NaN or infinite at epoch 0, step 2:"))
 
 
 def test_a_collapsed_discriminator_is_reported(capsys):
     healthy = torch.tensor([[0.1, 4.0, 0.999, 0.02]] * 5)
     gan.stop_if_collapsed(healthy, 3)  # D(G(z)) above 0.01: the generator still gets a signal
     collapsed = torch.tensor([[0.01, 9.0, 0.999, 0.001]] * 5)
-    with pytest.raises(SystemExit) as exit_:
+    with pytest.raises(ReaderError, match="collapsed in epoch 3") as stop:
         gan.stop_if_collapsed(collapsed, 3)
-    assert exit_.value.code == 1 and "collapsed in epoch 3" in capsys.readouterr().err
+    assert stop.value.status == 1
 
 
 GOLDEN_GAN = [0, 2, 1.2541, 0.6748, 0.58, 0.51, 0, 4, 1.1054, 0.6656, 0.68, 0.51]

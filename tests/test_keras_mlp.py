@@ -6,6 +6,8 @@ import pytest
 
 
 import keras_mlp
+from conftest import error_line, stopped
+from dlbook.errors import DeviceError
 
 FIGURES = ["keras_training_curves.png", "keras_predictions.png"]
 
@@ -49,14 +51,12 @@ def test_max_train_and_same_seed_same_numbers(synthetic_idx, tmp_path, capsys):
 
 def test_missing_data_exits_with_status_2(synthetic_idx, tmp_path, capsys):
     synthetic_idx("mnist", n_train=20, n_test=10)  # only to switch off the system copy and downloads
-    with pytest.raises(SystemExit) as exit_info:
-        keras_mlp.main(["--data-dir", str(tmp_path / "empty"), "--out", str(tmp_path)])
-    assert exit_info.value.code == 2
-    assert "not found" in capsys.readouterr().err
+    status, err = stopped(capsys, keras_mlp.main, "--data-dir", tmp_path / "empty", "--out", tmp_path)
+    assert status == 2 and err[0] == error_line("MNIST not found and not downloadable (downloads disabled).")
 
 
 @pytest.mark.slow
 def test_bad_device_exits_with_status_2(tmp_path):
-    with pytest.raises(SystemExit) as exit_info:
+    with pytest.raises(DeviceError) as stop:
         keras_mlp.main(["--device", "cuda:7", "--out", str(tmp_path)])
-    assert exit_info.value.code == 2
+    assert stop.value.status == 2

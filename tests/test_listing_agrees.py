@@ -82,8 +82,11 @@ MARKER = re.compile(r"changed:|speed-up|plumbing:|^#\s*was\b", re.I)
 # The listing's lines that a script does not hold in any form, and why.
 GONE = {line: reason for lines, reason in {
     ("import torchvision.transforms as transforms", "transform = transforms.Compose([", "transforms.ToTensor(),",
-     "transforms.Normalize(mean=(0.5,), std=(0.5,))])", "transforms.Normalize(mean=[0.5], std=[0.5])])"):
-        "load_data's speed-up: dlbook.loader gives the pixels as a tensor, scaled with normalize=True",
+     "transforms.Normalize(mean=(0.5,), std=(0.5,))])", "transforms.Normalize(mean=[0.5], std=[0.5])])",
+     "data_loader = torch.utils.data.DataLoader(dataset=dataset, batch_size=batch_size, shuffle=True)",
+     "data_loader = torch.utils.data.DataLoader(dataset=mnist, batch_size=batch_size, shuffle=True)",
+     "data_loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True)", "return data_loader"):
+        "load_data's speed-up: one call of dlbook.loader.load_data, the pixels as a tensor (normalize=True scales them)",
     ('device = torch.device("cuda" if torch.cuda.is_available() else "cpu")',): "--device picks it (main's torch_device)",
     ("img = 0.5 * img + 0.5", "return transforms.ToPILImage()(img)"):
         "cgan.py's generate_digit scales with gan.denorm and draws a figure rather than returning a PIL image",

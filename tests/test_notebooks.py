@@ -13,7 +13,7 @@ from conftest import needs_data
 
 
 def test_every_notebook_is_what_its_script_makes():
-    assert notebooks.main(["--check"]) == 0
+    assert notebooks.main(["--stale"]) == 0
 
 
 def test_editing_one_line_of_a_script_makes_the_check_fail(tmp_path, capsys):
@@ -21,10 +21,10 @@ def test_editing_one_line_of_a_script_makes_the_check_fail(tmp_path, capsys):
         (tmp_path / script).parent.mkdir(parents=True, exist_ok=True)
         for suffix in (".py", ".ipynb"):
             shutil.copy((REPO_ROOT / script).with_suffix(suffix), (tmp_path / script).with_suffix(suffix))
-    assert notebooks.main(["--check"], root=tmp_path) == 0
+    assert notebooks.main(["--stale"], root=tmp_path) == 0
     vae = tmp_path / "ch08_generative" / "vae.py"
     vae.write_text(vae.read_text(encoding="utf-8").replace("h_dim = 400", "h_dim = 401"), encoding="utf-8")
-    assert notebooks.main(["--check"], root=tmp_path) == 1
+    assert notebooks.main(["--stale"], root=tmp_path) == 1
     assert "ch08_generative/vae.ipynb is out of date" in capsys.readouterr().out
 
 

@@ -60,7 +60,7 @@ def test_reproduce_and_its_gallery_under_a_windows_code_page(stand_in, tmp_path)
     """The scripts' pipes are UTF-8 whatever the console's code page, the gallery (Chinese
     captions, '·') is written in UTF-8, and echoing all of it never crashes."""
     code = ("import reproduce; from dlbook import cli; "
-            "reproduce.RUNS = [r for r in reproduce.RUNS if r.name == 'perceptron']; cli.run(reproduce.main)")
+            "reproduce.RUNS = [r for r in reproduce.RUNS if r.name == 'perceptron']; cli.start(reproduce.main)")
     proc = run_as(stand_in, "-c", code, "--chapter", "6", "--out", tmp_path)
     assert proc.returncode == 0 and b"Traceback" not in proc.stderr, proc.stderr
     gallery = (tmp_path / "README.md").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from argparse import Namespace
 import pytest
 import torch
 
-from conftest import OFFLINE, ROOT
+from conftest import OFFLINE, ROOT, error_line, stopped
 
 import reproduce
 
@@ -45,10 +45,8 @@ def test_missing_device_stops_before_any_script(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(reproduce, "run_one", lambda *a: pytest.fail("a script ran"))
     (tmp_path / "README.md").write_text("the last gallery", encoding="utf-8")
-    with pytest.raises(SystemExit) as exit_:
-        reproduce.main(["--device", "cuda", "--out", str(tmp_path)])
-    err = capsys.readouterr().err
-    assert exit_.value.code == 2 and err.count("\n") == 1 and "--device cuda" in err
+    status, err = stopped(capsys, reproduce.main, "--device", "cuda", "--out", tmp_path)
+    assert status == 2 and len(err) == 1 and err[0].startswith(error_line("--device cuda: "))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md"]
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == "the last gallery"
 

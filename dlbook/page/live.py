@@ -8,7 +8,6 @@ and tests do); build() takes any {name: export} instead, so a test can hand in i
 import base64
 import contextlib
 import importlib
-import io
 import sys
 import zipfile
 from typing import NamedTuple
@@ -69,13 +68,12 @@ def read_weights(path, key, expected, load, what):
         raise Unusable(f"{path}: truncated or not a PyTorch checkpoint (no complete archive; a half-written "
                        f"file?); expected {what}")
     from ..checkpoints import load_checkpoint
+    from ..errors import CheckpointError
 
-    said = io.StringIO()
     try:
-        with contextlib.redirect_stderr(said):
-            checkpoint = load_checkpoint(path)
-    except SystemExit:  # load_checkpoint's one line, without its program name
-        raise Unusable(said.getvalue().strip().split(": error: ", 1)[-1] + f"; expected {what}") from None
+        checkpoint = load_checkpoint(path)
+    except CheckpointError as err:
+        raise Unusable(f"{err}; expected {what}") from None
     weights = checkpoint.get(key) if isinstance(checkpoint, dict) else None
     if not isinstance(weights, dict) or not isinstance(checkpoint.get("args"), dict):
         raise Unusable(f"{path}: holds no {key!r} weights and run arguments; expected {what}")
