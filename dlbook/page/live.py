@@ -6,7 +6,6 @@ exporters() imports those scripts the normal way (the chapter folder on sys.path
 and tests do); build() takes any {name: export} instead, so a test can hand in its own.
 """
 import base64
-import contextlib
 import importlib
 import sys
 import zipfile
