@@ -124,6 +124,9 @@ test("xorInitWeights: seeded, normal draws of stddev 1, biases 0.1", () => {
   assert.notDeepEqual(m.xorInitWeights(7), m.xorInitWeights(8));
   const w = m.xorInitWeights(7);
   assert.deepEqual([w.b1, w.b2], [[[0.1, 0.1]], [[0.1]]]);
+  // init_weights' order: w1's four draws (row by row), then w2's two, all at stddev 1
+  const seven = m.normals(7), first = Array.from({length: 6}, seven);
+  assert.deepEqual([...w.w1.flat(), ...w.w2.flat()], first);
   const normal = m.normals(1), n = 20000, draws = Array.from({length: n}, normal);
   const mean = draws.reduce((s, v) => s + v, 0) / n;
   const sd = Math.sqrt(draws.reduce((s, v) => s + (v - mean) ** 2, 0) / n);
