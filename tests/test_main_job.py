@@ -235,26 +235,67 @@ def test_a_reused_run_readies_the_next_in_the_tables_order(tmp_path, monkeypatch
     assert starts[:2] == ready[:2] and ready[0] == "autoencoder"  # the first two ready, in the table's order
 
 
+def written_paths(row, out):
+    """The files the row's script saves, from its source: the path given to each checkpoints.save_weights
+    / torch.save and to training.Run (its checkpoint), where it can be worked out from the script's
+    globals, the names assigned before it in its function, and the row's own flags with --out."""
+    import argparse
+    import ast
+    import importlib
+
+    script = importlib.import_module(Path(row.script).stem)
+    try:
+        args = script.parse_args([*row.full, "--out", str(out)])
+    except (SystemExit, Exception):  # noqa: BLE001 (evaluate.py's parser wants saved generators first)
+        args = argparse.Namespace(out=str(out), dataset="mnist")
+    paths = set()
+    for function in ast.walk(ast.parse((ROOT / row.script).read_text(encoding="utf-8"))):
+        if not isinstance(function, ast.FunctionDef):
+            continue
+        names = {**vars(script), "args": args}
+
+        def value(node):  # only a path made of names, strings, os.path.join and the scripts' *_path functions
+            for part in ast.walk(node):
+                if isinstance(part, ast.Call) and not re.fullmatch(r"(os\.path\.join|(\w+\.)?\w+_path)",
+                                                                    ast.unparse(part.func)):
+                    raise ValueError(ast.unparse(part))
+            return eval(compile(ast.Expression(node), row.script, "eval"), names)
+
+        for node in ast.walk(function):  # assignments before uses, as ast.walk meets them in order
+            try:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    names[node.targets[0].id] = value(node.value)
+                elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    where = {"save_weights": 1, "save": 1, "Run": 2}.get(node.func.attr)
+                    if where is not None and len(node.args) > where and ast.unparse(node.func) in (
+                            "checkpoints.save_weights", "torch.save", "training.Run"):
+                        paths.add(Path(value(node.args[where])))
+            except Exception:  # noqa: BLE001 (a value only known as it runs)
+                pass
+    return paths, args
+
+
 def test_each_rows_saved_files_are_the_ones_its_script_writes(tmp_path):
-    """Section.saves against the scripts' own path functions (or, where a script writes a path
-    inline, its text): a wrong name would make reproduce.py start an interrupted run over and miss
-    the weights it checks before reusing a run."""
+    """Section.saves against the scripts' own path functions and the paths their source saves to: a
+    wrong name would make reproduce.py start an interrupted run over and miss the weights it checks
+    before reusing a run."""
     import cgan
     import dcgan
+    import evaluate
     import gan
     import vae
 
     own = {"vae_z2": vae.weights_path(tmp_path, 2), "vae": vae.weights_path(tmp_path, vae.z_dim),
            "gan": gan.checkpoint_path(tmp_path), "cgan": cgan.checkpoint_path(tmp_path),
-           "dcgan": dcgan.checkpoint_path(tmp_path)}
+           "dcgan": dcgan.checkpoint_path(tmp_path), "evaluate": evaluate.classifier_path(tmp_path, "mnist")}
     for row in sections.BOOK:
         if row.resumes:
             assert row.saves, row.name
         if row.name in own:
-            assert tmp_path / row.saves[0] == Path(own[row.name]), row.name
-        text = (ROOT / row.script).read_text(encoding="utf-8")
-        for saved in row.saves[1:] if row.name in own else row.saves:
-            assert Path(saved).name.replace("{dataset}", "") .split(".")[0].rstrip("_") in text, (row.name, saved)
+            assert tmp_path / row.saves[0].format(dataset="mnist") == Path(own[row.name]), row.name
+        written, args = written_paths(row, tmp_path)
+        saves = {tmp_path / saved.format(dataset=getattr(args, "dataset", "")) for saved in row.saves}
+        assert saves == written | ({Path(own[row.name])} if row.name in own else set()), row.name
 
 
 def test_only_this_runs_own_checkpoint_is_continued(tmp_path):
