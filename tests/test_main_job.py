@@ -370,3 +370,47 @@ def test_each_row_needs_exactly_the_rows_whose_saved_files_its_script_reads(tmp_
     holds the run back for nothing."""
     for row in sections.BOOK:
         assert set(row.needs) == rows_whose_files_it_reads(row, tmp_path), row.name
+
+
+CHAPTER_6_DRIVER = """import sys
+import reproduce
+row, = [r for r in reproduce.RUNS if r.name == "backprop_manual"]
+reproduce.RUNS = [row._replace(quick=("--iterations", "1000000000", "--print-every", "100000000"))]
+sys.exit(reproduce.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_an_interrupted_main_job_says_a_chapter_6_script_was_interrupted(tmp_path):
+    """SIGINT to the main job while backprop_manual.py (no training.Run, no handler of its own) runs:
+    the main job passes SIGINT on, so the script ends as Ctrl-C ends it and the summary says
+    interrupted (SIGTERM would kill it: "failed (-15)")."""
+    driver = tmp_path / "driver.py"
+    driver.write_text(CHAPTER_6_DRIVER, encoding="utf-8")
+    out = tmp_path / "figures"
+    proc = subprocess.Popen([sys.executable, str(driver), "--quick", "--jobs", "1", "--out", str(out)], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+    import queue
+    import threading
+
+    lines = queue.Queue()  # what the main job prints, as it prints it
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)
+    reader.start()
+    printed, deadline = [], time.monotonic() + 120
+    while not any("repeat for" in line for line in printed) and time.monotonic() < deadline:
+        try:
+            printed.append(lines.get(timeout=1))
+        except queue.Empty:
+            assert proc.poll() is None, "".join(printed)
+    assert proc.poll() is None and time.monotonic() < deadline, "".join(printed)
+    time.sleep(0.5)  # inside its training loop
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=120)
+    reader.join(timeout=10)  # to the end of what it printed
+    while not lines.empty():
+        printed.append(lines.get())
+    printed = "".join(printed)
+    assert proc.returncode == 130, printed
+    assert re.search(r"^backprop_manual +\S+ +interrupted", printed, re.M), printed
+    assert not re.search(r"failed \(-15\)", printed), printed
