@@ -225,7 +225,7 @@ BOOK = [
             figures=(Figure("generators_measured.png", "after Fig 8-8",
                             "8.4 measured: every saved generator against the test set"),),
             keys=("classifier_accuracy", "CGAN conditioning"),
-            uses_data=True, needs=("autoencoder", "vae", "gan", "cgan", "dcgan"),
+            uses_data=True, needs=("vae", "gan", "cgan", "dcgan"),  # the generators it reads (not autoencoder.pt)
             saves=("weights/classifier_{dataset}.pt",)),
 ]
 

@@ -3,6 +3,7 @@ weights, the same batches and the same seed, they print the same numbers, so the
 device-resident loader, fused Adam, .detach() on the fakes) change none of them. And line by line:
 each listing line a script changes is marked there with a one-line comment, and no other line is."""
 import ast
+import collections
 import bisect
 import copy
 import difflib
@@ -125,7 +126,8 @@ def test_every_line_changed_from_the_listing_is_marked_and_no_other(script):
     """Both ways: a listing line that the script changes is marked there, and a marked line is not the
     listing's. The listing's own changes from the page (its statements with a `# changed:` comment:
     functions, offline data, output folder) and its main() (its flags) are not the book's text, so the
-    script need not hold them. A listing line that is nowhere in the script is paired with the most
+    script need not hold them. Each script line answers for one listing line (two identical listing
+    lines need two in the script). A listing line that is nowhere in the script is paired with the most
     similar script line in its stretch of the difflib alignment, in order; that line must be marked."""
     from dlbook.paths import REPO_ROOT
 
@@ -135,12 +137,19 @@ def test_every_line_changed_from_the_listing_is_marked_and_no_other(script):
     book = [(n, code) for n, code, _, statement in listing[:[c for _, c, _, _ in listing].index("def main(argv=None):")]
             if statement not in own]
     ours = code_lines(folder / f"{script}.py")
-    held = {code for _, code, _, _ in ours}
     problems = []
     matcher = difflib.SequenceMatcher(None, [code for _, code in book], [code for _, code, _, _ in ours], autojunk=False)
-    for _, i1, i2, j1, j2 in matcher.get_opcodes():
-        for n, code in book[i1:i2]:
-            if code in held or code in GONE:
+    opcodes = matcher.get_opcodes()
+    # Each script line stands for one listing line: those the alignment pairs in order first, then a
+    # listing line elsewhere (the script moved it) takes one of the script's unpaired copies of it, so
+    # of two identical listing lines that the script holds once, one is changed.
+    held = collections.Counter(code for tag, _, _, j1, j2 in opcodes if tag != "equal" for _, code, _, _ in ours[j1:j2])
+    for tag, i1, i2, j1, j2 in opcodes:
+        for n, code in book[i1:i2] if tag != "equal" else ():
+            if held[code] > 0:
+                held[code] -= 1
+                continue
+            if code in GONE:
                 continue
             twin = max(range(j1, j2), key=lambda j: similarity(code, ours[j][1]), default=None)
             if twin is None or similarity(code, ours[twin][1]) < 0.5:

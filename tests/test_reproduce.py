@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from argparse import Namespace
+from pathlib import Path
 
 import pytest
 import torch
@@ -75,10 +76,18 @@ def test_without_tensorflow_xor_is_skipped_with_the_reason(tmp_path, capsys, mon
     assert re.search(r"^perceptron .* ok ", out, re.M)
 
 
-def test_seed_goes_only_to_scripts_that_take_it():
+def test_seed_goes_only_to_scripts_that_take_it(monkeypatch):
+    """--seed goes to each script whose own parser has it, and to no other."""
+    import importlib
+
+    from dlbook import cli
+
+    monkeypatch.setattr(cli, "parse_args", lambda parser, argv=None: parser.parse_args(argv))  # no checks of --out
     args = Namespace(quick=True, out=ROOT / "figures", device=None, seed=3, dataset=None, data_dir=None)
     for run in reproduce.RUNS:
-        assert ("--seed" in reproduce.command(run, args)) == run.seeded
+        script = importlib.import_module(Path(run.script).stem)
+        takes_seed = hasattr(script.parse_args([]), "seed")
+        assert ("--seed" in reproduce.command(run, args)) == takes_seed, run.name
     assert not runs("backprop_manual")[0].seeded
 
 
