@@ -320,11 +320,11 @@ def test_only_the_chapter_8_plumbing_loads_pytorch_and_nothing_loads_tensorflow(
 
 # A script in its own process, on the synthetic data set: the checksums synthetic_idx gave dlbook.data
 # here are given to the process first, and the training scripts print their book line every 2 steps.
+# The script's folder is on PYTHONPATH, as `python <script>` puts it on the path.
 ON_SYNTHETIC_DATA = """import importlib, json, sys
 from dlbook import cli, data
 data.DATASETS["mnist"].update(json.loads(sys.argv[1]))
 sys.argv = sys.argv[2:]
-sys.path.insert(0, sys.argv[0].rsplit("/", 1)[0])
 script = importlib.import_module(sys.argv[0].rsplit("/", 1)[1][:-3])
 if hasattr(script, "print_every"):
     script.print_every = 2
@@ -351,7 +351,9 @@ def test_the_log_holds_every_line_the_terminal_shows(script, flags, synthetic_id
     proc = subprocess.run([sys.executable, "-c", ON_SYNTHETIC_DATA, json.dumps(dataset, default=sorted), script,
                            *[flag.format(data=root) for flag in flags], "--out", str(tmp_path / "out"), "--log", str(log)],
                           cwd=conftest.ROOT, capture_output=True, text=True, encoding="utf-8", timeout=600,
-                          env={**os.environ, **conftest.OFFLINE, "KERAS_HOME": str(tmp_path / "no-keras")})
+                          env={**os.environ, **conftest.OFFLINE, "KERAS_HOME": str(tmp_path / "no-keras"),
+                               "PYTHONPATH": os.pathsep.join([str(conftest.ROOT / script.rsplit("/", 1)[0]),
+                                                              os.environ.get("PYTHONPATH", "")])})
     assert proc.returncode == 0, proc.stderr
     shown = proc.stdout.splitlines()
     assert log.read_text(encoding="utf-8").splitlines() == shown
