@@ -84,3 +84,20 @@ def test_every_main_follows_the_one_template(script):
     if script.startswith("ch08"):
         assert steps[2:] == ["device = torch_device(args.device)", "seed_torch(args.seed)"]
 
+
+
+def test_the_readme_tables_name_every_book_figure_of_each_script():
+    """Both README tables name each of the book's figures a script writes: the Chinese one by its
+    number (图6-32), the English one by its file; none says "see" (参见) for a figure it draws."""
+    lines = (REPO_ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    for script in sections.SCRIPTS:
+        rows = [s for s in sections.BOOK if s.script == script]
+        books = [f for row in rows for f in row.figures if f.book.startswith("Fig ")]
+        zh = next(line for line in lines if line.startswith(f"| {rows[0].title_zh} |") and f"`python {script}`" in line)
+        en = next(line for line in lines if line.startswith(f"| {rows[0].section.replace('-', '–')} |")
+                  and f"`python {script}`" in line)
+        for figure in books:
+            number = figure.book.removeprefix("Fig ")
+            assert re.search(f"(?<!参见)图{number}(?!\\d)", zh), (script, figure.book)
+            assert f"`{figure.file}`" in en, (script, figure.file)
+    assert sum(f.book.startswith("Fig ") for s in sections.BOOK for f in s.figures) == 23  # every numbered figure
