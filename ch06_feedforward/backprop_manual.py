@@ -106,7 +106,7 @@ def num(v):
 def fig6_29_neuron_unfolded(n):
     """Fig 6-29: left, the neuron; right, the same neuron unfolded into z -> a -> J, with part 1's
     forward values (top row) and the gradients back-propagation finds on the way back (red, below)."""
-    d = Diagram(17.6, 7.6, "One neuron (left), unfolded into its computation (right)")
+    d = Diagram(17.6, 7.6, "Fig 6-29  One neuron (left), unfolded into its computation (right)")
     ys = column(4, 3.8, 1.45)
     inputs = d.layer(1.4, ys, ["$x_1$", "$x_2$", "$x_3$", "+1"], "input")
     cell = d.neuron(4.7, 3.8, "f", "hidden", r=0.55)
@@ -294,7 +294,7 @@ def bias_note(net):
 def fig6_30_network(net):
     """Fig 6-30: the 2-2-2 network, every edge with its weight; the biases as bias units."""
     room = 0 if net["no_bias"] else 1.4  # below the network, for the bias units
-    d = Diagram(14, 7 + room, "Two inputs, one hidden layer, two outputs; " + bias_note(net))
+    d = Diagram(14, 7 + room, "Fig 6-30  Two inputs, one hidden layer, two outputs; " + bias_note(net))
     xs, ys = [2, 7, 12], column(2, 3.2 + room, 3.4)
     nodes = network_nodes(d, xs, ys)
     for y, value in zip(ys, net["x"]):
@@ -311,7 +311,7 @@ def fig6_30_network(net):
 
 def fig6_31_layers(net):
     """Fig 6-31: the same network as three layers, the inputs' values and the outputs' targets beside them."""
-    d = Diagram(14, 7.6, "The network as layers; " + bias_note(net))
+    d = Diagram(14, 7.6, "Fig 6-31  The network as layers; " + bias_note(net))
     xs, ys = [3, 7, 11], column(2, 3.4, 3.0)
     nodes = network_nodes(d, xs, ys)
     for a, b in EDGES:
@@ -340,7 +340,7 @@ def error_boxes(d, net, ys, total_text):
 
 def fig6_32_forward_pass(net):
     """Fig 6-32: the forward pass, each neuron's net input z and output f(z), then the errors."""
-    d = Diagram(15.4, 8.6, "Forward pass: net input z, output f(z), error E")
+    d = Diagram(15.4, 8.6, "Fig 6-32  Forward pass: net input z, output f(z), error E")
     xs, ys, nodes = forward_layout(d)
     edge_labels(d, nodes, [f"$w_{k + 1}$" for k in range(8)], fontsize=9)
     above = [ys[0] + 1.25, ys[1] - 1.25]
@@ -360,7 +360,7 @@ def fig6_32_forward_pass(net):
 
 def fig6_33_backward_pass(net):
     """Fig 6-33: the backward pass, the error flowing from E_total back to every weight (red)."""
-    d = Diagram(15.4, 8.6, "Backward pass: the error flows back; each edge shows its gradient")
+    d = Diagram(15.4, 8.6, "Fig 6-33  Backward pass: the error flows back; each edge shows its gradient")
     red = dict(color=HIGHLIGHT, fontsize=9)
     xs, ys, nodes = forward_layout(d)
     edge_labels(d, nodes, [f"$\\partial E/\\partial w_{k + 1}$\n= {num(g)}" for k, g in enumerate(net["grad"])],
@@ -386,7 +386,7 @@ def update_line(net, k):
 
 def fig6_34_backprop_to_w5(net):
     """Fig 6-34: the chain rule from E_total back to w5, along f(z_o1) -> z_o1 -> w5 (highlighted)."""
-    d = Diagram(16, 7.3, "From the output layer back to $w_5$: $f(z_{o1}) \\to z_{o1} \\to w_5$")
+    d = Diagram(16, 7.3, "Fig 6-34  From the output layer back to $w_5$: $f(z_{o1}) \\to z_{o1} \\to w_5$")
     red = dict(color=HIGHLIGHT, fontsize=9)
     top = 5.8
     h1 = d.neuron(1.0, top, "$h_1$", "hidden")
@@ -412,7 +412,7 @@ def fig6_34_backprop_to_w5(net):
 
 def fig6_35_backprop_to_w1(net):
     """Fig 6-35: the chain rule from E_total back to w1; h1 collects error from E_o1 and E_o2."""
-    d = Diagram(16.4, 10.4, "From the hidden layer back to $w_1$: $f(z_{h1}) \\to z_{h1} \\to w_1$, "
+    d = Diagram(16.4, 10.4, "Fig 6-35  From the hidden layer back to $w_1$: $f(z_{h1}) \\to z_{h1} \\to w_1$, "
                            "$h_1$ collecting error from $E_{o1}$ and $E_{o2}$")
     red = dict(color=HIGHLIGHT, fontsize=9)
     mid = 5.8

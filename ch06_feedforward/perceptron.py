@@ -107,7 +107,7 @@ def signed(v, spec):
 
 def draw_linear_neuron(w, b, gate="AND"):
     """Fig 6-22: a linear model z = w·x + b drawn as one neuron, with the weights the perceptron learned."""
-    d = Diagram(13, 7, f"A linear model as one neuron: the weights the perceptron learned for {gate}")
+    d = Diagram(13, 7, f"Fig 6-22  A linear model as one neuron: the weights the perceptron learned for {gate}")
     inputs = d.layer(1.5, column(3, 3.6, 1.9), ["$x_1$", "$x_2$", "1"], "input")
     total = d.neuron(7, 3.6, "Σ", "sum", r=0.55, fontsize=14)
     output = d.neuron(11.2, 3.6, "$o$", "output")
@@ -125,7 +125,7 @@ def draw_linear_neuron(w, b, gate="AND"):
 def draw_mp_neuron(x, w, b):
     """Fig 6-23: the MP neuron, three weighted inputs summed, then the step activation f: y = f(z)."""
     z, y = mp_neuron(x, w, b)
-    d = Diagram(15, 7.5, "The MP neuron: weighted sum, then the activation f (a step)")
+    d = Diagram(15, 7.5, "Fig 6-23  The MP neuron: weighted sum, then the activation f (a step)")
     ys = column(len(x), 4.2, 1.9)
     inputs = [d.box(1.3, yy, f"$x_{i + 1}$ = {v:g}", "input") for i, (yy, v) in enumerate(zip(ys, x))]
     total = d.neuron(6.8, 4.2, "Σ", "sum", r=0.55, fontsize=14)
@@ -146,7 +146,7 @@ def draw_perceptron(results):
     compute Y = f(WX + b); one output neuron per gate the rule learned, each edge its learned weight."""
     learned = {name: (w, b) for name, (w, b, epochs, converged) in results.items() if converged}
     left_out = [name for name in results if name not in learned]
-    d = Diagram(16, 10, "The perceptron: one output neuron per gate it learned, W and b as learned")
+    d = Diagram(16, 10, "Fig 6-24  The perceptron: one output neuron per gate it learned, W and b as learned")
     centre = 6
     inputs = d.layer(2, column(2, centre, 2.6), ["$x_1$", "$x_2$"], "input")
     outputs = d.layer(9, column(len(learned), centre, 2.3), ["f"] * len(learned), "output")
@@ -173,7 +173,7 @@ def draw_multilayer_network(W, c, w):
     assert len(c) == sizes[1] and len(w) == sizes[1], "c and w must match W's hidden units"
     # Room below the tallest layer for its name and the formulas, above it for W's names.
     centre = 1.5 * max(sizes) / 2 + 2.3
-    d = Diagram(13, centre + 1.5 * max(sizes) / 2 + 1.1, "A multilayer network: input, hidden and output layers")
+    d = Diagram(13, centre + 1.5 * max(sizes) / 2 + 1.1, "Fig 6-25  A multilayer network: input, hidden and output layers")
     names = [("x", "input", "input X"), ("h", "hidden", "hidden H"), ("o", "output", "output O")]
     layers = [d.layer(2 + 4.5 * k, column(n, centre, 1.5), [f"${s}_{i + 1}$" for i in range(n)], role)
               for k, (n, (s, role, _)) in enumerate(zip(sizes, names))]
@@ -193,7 +193,7 @@ def draw_xor_network(W, c, w, b):
     """Fig 6-27: the network that solves XOR, left every weight, right the vector form, below it the
     hidden values H and outputs y that xor_network computes for the four inputs."""
     _, _, hidden, output = xor_network(X, W, c, w, b)
-    d = Diagram(19, 8.3, "The network that solves XOR: detailed (left) and vector form (right)")
+    d = Diagram(19, 8.3, "Fig 6-27  The network that solves XOR: detailed (left) and vector form (right)")
     xs = d.layer(1.2, [6.1, 2.5], ["$x_1$", "$x_2$"], "input")
     hs = d.layer(5.6, [6.1, 2.5], ["$h_1$", "$h_2$"], "hidden")
     y = d.neuron(9.6, 4.3, "y", "output")
