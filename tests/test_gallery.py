@@ -135,6 +135,23 @@ def test_without_a_log_the_tables_figures_that_are_there_and_the_books_command(t
     assert f"`python ch08_generative/gan.py --out {tmp_path}` (no log: the book's settings)" in text
 
 
+def test_the_gallery_shows_all_23_numbered_figures_of_the_book_with_their_captions(tmp_path):
+    """Chapters 6 and 8 print 23 numbered figures (6-22 ... 6-28 but 6-26's table, 6-29 ... 6-35, 8-1 ... 8-9):
+    with each one's file in the folder, README.md and index.html show every number with the book's caption."""
+    numbers = [f"Fig 6-{n}" for n in range(22, 36)] + [f"Fig 8-{n}" for n in range(1, 10)]
+    assert len(numbers) == 23
+    for row in sections.BOOK:
+        for figure in row.figures:
+            png(tmp_path / figure.file)
+    build(tmp_path)
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    for number in numbers:
+        caption = sections.BOOK_CAPTIONS[number]
+        assert f"## {number}: " in readme and caption in readme, number
+        assert f">{number}<" in page and caption in page, number
+
+
 def test_building_writes_only_the_page_and_the_readme(folder):
     def snapshot():
         return {p.relative_to(folder).as_posix(): hashlib.md5(p.read_bytes()).hexdigest()
