@@ -95,14 +95,20 @@ def trained(checkpoint):
     return f"{checkpoint.get('epoch', '?')} epoch(s) on {checkpoint['args'].get('dataset', 'mnist')}"
 
 
+class Base64(str):
+    """Base64 of a tensor's bytes: a string, marked so that render.py can take it out of the page's JSON
+    into a <template> element of its own (WebKit parses megabytes of one <script> slowly)."""
+
+
 def floats(tensor):
     """A tensor's values as base64 of little-endian float32, as ch8_models.js reads them."""
-    return base64.b64encode(tensor.detach().cpu().float().contiguous().numpy().astype("<f4").tobytes()).decode("ascii")
+    return Base64(base64.b64encode(tensor.detach().cpu().float().contiguous().numpy().astype("<f4").tobytes())
+                  .decode("ascii"))
 
 
 def bytes_(tensor):
     """Small whole numbers (class labels) as base64 of bytes."""
-    return base64.b64encode(tensor.numpy().astype("uint8").tobytes()).decode("ascii")
+    return Base64(base64.b64encode(tensor.numpy().astype("uint8").tobytes()).decode("ascii"))
 
 
 def layers(modules):

@@ -31,6 +31,25 @@ def script_json(data):
         json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/"))
 
 
+def weights_apart(data, prefix):
+    """(data with each weight, a live.Base64 string, replaced by {"template": its id}, [(id, base64)]):
+    the page writes each into a <template id=...> element of its own, which ch8_models.js's bytes() reads.
+    As one 11 MB <script> of JSON the page took WebKit 2-30 s to open, as <template> text well under 1 s."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, live.Base64):
+            found.append((f"{prefix}{len(found)}", str(value)))
+            return {"template": found[-1][0]}
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(data), found
+
+
 def live_card(figure, specs, missing, unevenness, out):
     """What one live figure's card shows: its notes, and whether its element is there to fill."""
     notes = [("missing", missing[n], None) for n in figure.needs if n not in specs]
@@ -61,17 +80,19 @@ def cards(entry, specs, missing, unevenness, out):
 
 def page(entries, specs, missing, written_by, out):
     unevenness = measured_unevenness(entries)
+    data, weights = weights_apart({"models": specs, "missing": missing}, "w-")
     sections_ = [{"entry": e, "cards": cards(e, specs, missing, unevenness, out),
                   "live_here": any(f.row == e.section.name for f in live.FIGURES)} for e in entries]
     return ENV.get_template("page.html.j2").render(
         sections=sections_, written_by=written_by, css=(HERE / "page.css").read_text(encoding="utf-8"),
-        scripts=scripts(), data=script_json({"models": specs, "missing": missing}))
+        scripts=scripts(), weights=weights, data=script_json(data))
 
 
 def fragment(specs, kinds, missing=None):
     """A self-contained HTML fragment with the given live figures (the page's script and style)."""
+    uid = f"dlbook-live-{uuid.uuid4().hex[:12]}"  # one per output: a notebook may show several
+    data, weights = weights_apart({"models": specs, "missing": missing or {}}, f"{uid}-w-")
     return ENV.get_template("fragment.html.j2").render(
-        uid=f"dlbook-live-{uuid.uuid4().hex[:12]}",  # one per output: a notebook may show several
-        kinds=kinds, css=(HERE / "page.css").read_text(encoding="utf-8"), scripts=scripts(),
+        uid=uid, kinds=kinds, weights=weights, css=(HERE / "page.css").read_text(encoding="utf-8"), scripts=scripts(),
         note=" ".join(s["note"] for s in specs.values()),
-        data=script_json({"models": specs, "missing": missing or {}}))
+        data=script_json(data))

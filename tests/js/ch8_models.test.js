@@ -53,3 +53,29 @@ test("the seeded noise repeats for a seed and differs between seeds", () => {
   const sd = Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / a.length);
   assert.ok(Math.abs(mean) < 0.1 && Math.abs(sd - 1) < 0.1, `mean ${mean}, sd ${sd}`);  // N(0, 1)
 });
+
+test("a weight may be the id of a <template> holding its base64, as the page writes it", () => {
+  const text = {"w-0": b64([1, 0, 0, 1, 1, 1]), "w-1": b64([0, 0, -1])};
+  globalThis.document = {getElementById: (id) => ({content: {textContent: text[id]}})};
+  try {
+    const model = models.prepare({input: 2, layers: [{op: "linear", in: 2, out: 3, w: {template: "w-0"}, b: {template: "w-1"}}]});
+    assert.deepStrictEqual(models.run(model, "m", [2, 1]), [2, 1, 2]);
+    assert.deepStrictEqual(Array.from(models.floats({template: "w-1"})), [0, 0, -1]);
+  } finally {
+    delete globalThis.document;
+  }
+});
+
+test("bytes() decodes as atob does, with or without Uint8Array.fromBase64", () => {
+  const text = Buffer.from(Array.from({length: 1000}, (_, i) => (i * 37) % 256)).toString("base64");
+  const want = Array.from(Buffer.from(text, "base64"));
+  const saved = Uint8Array.fromBase64;
+  try {
+    Uint8Array.fromBase64 = undefined;
+    assert.deepStrictEqual(Array.from(models.bytes(text)), want);
+    Uint8Array.fromBase64 = (t) => new Uint8Array(Buffer.from(t, "base64"));  // node 20 has none: as the spec says
+    assert.deepStrictEqual(Array.from(models.bytes(text)), want);
+  } finally {
+    Uint8Array.fromBase64 = saved;
+  }
+});
