@@ -75,7 +75,8 @@ def cells(script, root=REPO_ROOT):
                                 f"then regenerate. 由 `{name}.py` 生成;请修改脚本后重新生成。"),
            ("code", f"# The book's settings; QUICK = True runs the short setting of `reproduce.py --quick`.\n"
                     f"# 书中的设置;QUICK = True 为快速运行。\nQUICK = False\n\n{BOOTSTRAP.format(folder=folder)}\n"
-                    f"sys.argv = [{name + '.py'!r}] + ({quick_flags(script)!r} if QUICK else [])")]
+                    f"sys.argv = [{name + '.py'!r}] + ({quick_flags(script)!r} if QUICK else [])\n"
+                    f"__file__ = str(root / {script!r})  # the script this notebook is: its manifest names it")]
     chunk = []
     for line, previous in zip(body.splitlines(), [""] + body.splitlines()):
         starts = (line.startswith("# ") and not previous.strip()) or line.startswith('if __name__ == "__main__":')
