@@ -10,7 +10,8 @@
 (function () {
   "use strict";
   const dl = window.dlbook, m = globalThis.dlbookModels.ch6;
-  const settings = {backprop: {}, xor: {}};  // data.ch6, once a widget is mounted
+  // data.ch6, once a widget is mounted; on dl, shared by each copy of this file (a notebook's outputs each carry one)
+  const settings = dl.ch6Settings = dl.ch6Settings || {backprop: {}, xor: {}};
   const plain = (result) => Object.fromEntries(Object.entries(result).map(
     ([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v) : v]));  // typed arrays as arrays, for JSON
 
@@ -207,7 +208,7 @@
           lines.push(["net z_" + name, "z_" + name, z[k]], ["out " + name, name, out[k]]);
         }
         lines.forEach(([text, key, value], j) => {
-          const y = below ? cy + 52 + 14 * j : cy - 34 - 14 * (lines.length - 1 - j);
+          const y = below ? cy + 52 + 14 * j : cy - 44 - 14 * (lines.length - 1 - j);
           const line = el("svg:text", {x: cx, y, "text-anchor": "middle", class: "value"}, svg);
           el("svg:tspan", {}, line, text + " = ");
           number(line, key, value, "svg:tspan");
@@ -304,14 +305,15 @@
   }
 
   // ---- 6.4.4: XOR trained in the page ----
-  const LO = -0.5, HI = 1.5, GRID = 240;  // xor_sweep_regions.png's input plane, GRID x GRID pixels
+  const LO = -0.5, HI = 1.5, GRID = 240, BLACK = [0, 0, 0];  // xor_sweep_regions.png's input plane, GRID x GRID pixels
 
-  // coolwarm's ends and middle (matplotlib's), for outputs -0.5 .. 1.5 as in the script's figure
-  function colour(v) {
-    const t = Math.min(1, Math.max(0, (v - LO) / (HI - LO)));
-    const [a, b, u] = t < 0.5 ? [[59, 76, 192], [221, 221, 221], t * 2] : [[221, 221, 221], [180, 4, 38], t * 2 - 1];
+  // coolwarm's ends and middle (matplotlib's) for outputs -0.5 .. 1.5, as in the script's figure: 256
+  // colours made once, so that a redraw only looks them up (WebKit took 70 ms a frame building them)
+  const COLOURS = Array.from({length: 256}, (_, k) => {
+    const t = k / 255, [a, b, u] = t < 0.5 ? [[59, 76, 192], [221, 221, 221], t * 2] : [[221, 221, 221], [180, 4, 38], t * 2 - 1];
     return a.map((c, i) => Math.round(c + (b[i] - c) * u));
-  }
+  });
+  const colour = (v) => COLOURS[Math.round(255 * Math.min(1, Math.max(0, (v - LO) / (HI - LO))))];
 
   function mountXor(root, data) {
     settings.xor = {...m.XOR_DEFAULTS, solved: 1e-3, ...((data.ch6 || {}).xor || {})};
@@ -377,8 +379,8 @@
       for (let i = 0; i < GRID * GRID; i++) {  // black where the output crosses 0.5 between neighbours
         const above = out[i] > 0.5, c = i % GRID;
         const edge = (c + 1 < GRID && (out[i + 1] > 0.5) !== above) || (i + GRID < out.length && (out[i + GRID] > 0.5) !== above);
-        const [r, g, b] = edge ? [0, 0, 0] : colour(out[i]);
-        img.data.set([r, g, b, 255], 4 * i);
+        const rgb = edge ? BLACK : colour(out[i]);
+        img.data[4 * i] = rgb[0]; img.data[4 * i + 1] = rgb[1]; img.data[4 * i + 2] = rgb[2]; img.data[4 * i + 3] = 255;
       }
       const ctx = plane.getContext("2d");
       ctx.putImageData(img, 0, 0);
