@@ -6,8 +6,7 @@ from the script's source: importing it would start TensorFlow, which the page do
 which Python 3.14 does not have). Both run in ch6_models.js; no weights file is needed.
 """
 import ast
-import importlib
-import sys
+import importlib.util
 
 from .. import manifest, sections
 from ..paths import REPO_ROOT
@@ -23,13 +22,12 @@ def backprop_settings(args):
 
 
 def backprop_defaults():
-    """backprop_settings of the script's defaults, the script imported as `python <script>` would."""
-    saved = list(sys.path)
-    sys.path.insert(0, str(FOLDER))
-    try:
-        return backprop_settings(importlib.import_module("backprop_manual").parse_args([]))
-    finally:
-        sys.path[:] = saved
+    """backprop_settings of the script's defaults, its own parse_args([]) (the script loaded from its
+    file: it imports no sibling script, so the path needs no change)."""
+    spec = importlib.util.spec_from_file_location("backprop_manual", FOLDER / "backprop_manual.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return backprop_settings(script.parse_args([]))
 
 
 def script_constants(path, names):
