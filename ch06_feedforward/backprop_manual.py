@@ -16,6 +16,7 @@ from matplotlib.patches import FancyBboxPatch
 
 from dlbook.diagrams import HIGHLIGHT, Diagram, column
 from dlbook.figures import plt, save_figure
+from dlbook.page import ch6
 
 WEIGHTS = [0.15, 0.20, 0.25, 0.30, 0.40, 0.45, 0.50, 0.55]
 
@@ -475,6 +476,7 @@ def main(argv=None):
         save_figure(fig6_34_backprop_to_w5(step), args.out, "fig6-34_backprop_to_w5.png")
         save_figure(fig6_35_backprop_to_w1(step), args.out, "fig6-35_backprop_to_w1.png")
         plot_errors(args.out, errors, args.biases)
+        ch6.show_backprop(args)  # in a notebook, this network live: forward, backward, update (elsewhere nothing)
         manifest.write(__file__, argv, args.out, numbers={"iterations": len(errors) - 1, "E_total": float(errors[-1])})
 
 

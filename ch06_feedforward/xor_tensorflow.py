@@ -17,6 +17,7 @@ from dlbook.console import Console
 from dlbook.device import tf_device
 from dlbook.frameworks import load_tensorflow
 from dlbook.figures import plt, save_figure
+from dlbook.page import ch6
 from dlbook.seed import seed_tf
 
 # `import tensorflow as tf`, without TensorFlow's start-up notices; where TensorFlow is not
@@ -269,6 +270,7 @@ def main(argv=None):
         # Does this run match the book? The printed losses against the book's, with one verdict line.
         verdict = compare.report("xor", console.lines, out=args.out)
         save_figure(plot_loss(history, args.lr, args.seed), args.out, "xor_loss.png")
+        ch6.show_xor(args.out, args.lr, args.steps, SOLVED_LOSS)  # in a notebook, this network trained live
         manifest.write(__file__, argv, args.out, numbers={"loss": float(history[-1])}, book_check=verdict)
 
 

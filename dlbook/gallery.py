@@ -11,7 +11,9 @@ book number, its Chinese and English caption and the command that made it; each 
 verdict and curve beside its figures; evaluate.py's table; one slider over each GAN's per-epoch
 grids; and three of the book's models live, in plain JavaScript with their float32 weights inline:
 Fig 8-8 (the 2-D VAE's latent plane), 8.4's straight latent path through the VAE and the GAN, and
-8.5's CGAN drawing the class asked for. `window.dlbook.run(name, input)` runs each, for tests.
+8.5's CGAN drawing the class asked for; and chapter 6's two networks, which need no weights file:
+6.4.5's 2-2-2 network step by step (forward, backward, update) and 6.4.4's XOR network trained in the
+page. `window.dlbook.run(name, input)` runs each, for tests.
 The parts, one job each, are in dlbook/page/.
 
 Building writes exactly two files, <out>/index.html and <out>/README.md (atomically), and nothing

@@ -249,5 +249,6 @@
     XOR_DEFAULTS, XOR_INIT, ADAM, checkXor, xorForward, xorLoss, xorGradient, xorStart, xorStep,
     activeInputs, xor, mulberry32, normals, xorInitWeights,
   };
-  if (typeof module === "object" && module.exports) module.exports = api; else Object.assign((globalThis.dlbookModels = globalThis.dlbookModels || {}), api);
+  // In the page, under its own name: ch8_models.js's forward(model, x) would overwrite this forward.
+  if (typeof module === "object" && module.exports) module.exports = api; else (globalThis.dlbookModels = globalThis.dlbookModels || {}).ch6 = api;
 })();

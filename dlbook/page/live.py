@@ -182,4 +182,12 @@ FIGURES = [
                "decoded by the 2-D VAE and by the GAN; the slider moves along it."),
     LiveFigure("cgan", ("cgan",), "cgan", "cgan_digit_8.png", "8.5 live", "8.5 CGAN:选择数字生成图片(可交互)",
                "Pick a class: the CGAN draws it (the listing's generate_digit); each click draws new noise."),
+    # Chapter 6: no weights file, the maths alone (ch6_models.js, from the scripts' settings: dlbook.page.ch6)
+    LiveFigure("xor", (), "xor_tensorflow", "xor_loss.png", "6.4.4 live", "6.4.4 XOR:在页面中训练2-2-1 ReLU网络(可交互)",
+               "The book's 2-2-1 ReLU network trained here on the four XOR points by Adam with the script's "
+               "learning rate: the loss, the output over the input plane, and the hidden units that die."),
+    LiveFigure("backprop", (), "backprop_manual", "fig6-35_backprop_to_w1.png", "6.4.5 live",
+               "6.4.5 反向传播:逐步计算前向、反向与更新(可交互)",
+               "The 2-2-2 network of Figs 6-30 to 6-35, one step at a time: forward, backward, update, or N "
+               "iterations. Edit any number; the chains to w5 and w1 are spelled out as the script prints them."),
 ]

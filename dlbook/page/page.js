@@ -192,6 +192,7 @@
   };
 
   const MOUNT = {pad: mountPad, path: mountPath, cgan: mountCgan, epochs: mountEpochs};
+  dl.mounts = MOUNT;  // the pages loaded after this one (ch6_page.js) add their figures here
   let scopeTiming = null;  // the .timing line of the last started scope
 
   dl.start = function (data, scope) {

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import jinja2
 
 from .. import manifest, sections
-from . import live
+from . import ch6, live
 from .collect import measured_unevenness, table_command, zh_caption
 
 HERE = Path(__file__).resolve().parent
@@ -21,8 +21,10 @@ ENV.globals.update(zh_caption=zh_caption, cell=manifest.cell)
 
 
 def scripts():
-    """The page's JavaScript, in order: the models files (sorted by name), then page.js."""
-    return [p.read_text(encoding="utf-8") for p in [*sorted(HERE.glob("*_models.js")), HERE / "page.js"]]
+    """The page's JavaScript, in order: the models files (sorted by name), page.js, then the pages that
+    add their figures to page.js's (*_page.js, sorted by name)."""
+    return [p.read_text(encoding="utf-8")
+            for p in [*sorted(HERE.glob("*_models.js")), HERE / "page.js", *sorted(HERE.glob("*_page.js"))]]
 
 
 def script_json(data):
@@ -63,7 +65,8 @@ def live_card(figure, specs, missing, unevenness, out):
         else:
             notes.append(("note", "The measured path unevenness appears here once evaluate.py has run: ",
                           table_command(sections.of_script("ch08_generative/evaluate.py"), out)))
-    return {"live": figure, "notes": notes, "runs": any(n in specs for n in figure.needs)}
+    # chapter 6's widgets need no model: they run from the scripts' settings alone
+    return {"live": figure, "notes": notes, "runs": not figure.needs or any(n in specs for n in figure.needs)}
 
 
 def cards(entry, specs, missing, unevenness, out):
@@ -80,7 +83,7 @@ def cards(entry, specs, missing, unevenness, out):
 
 def page(entries, specs, missing, written_by, out):
     unevenness = measured_unevenness(entries)
-    data, weights = weights_apart({"models": specs, "missing": missing}, "w-")
+    data, weights = weights_apart({"models": specs, "missing": missing, "ch6": ch6.data(out)}, "w-")
     sections_ = [{"entry": e, "cards": cards(e, specs, missing, unevenness, out),
                   "live_here": any(f.row == e.section.name for f in live.FIGURES)} for e in entries]
     return ENV.get_template("page.html.j2").render(
@@ -88,10 +91,11 @@ def page(entries, specs, missing, written_by, out):
         scripts=scripts(), weights=weights, data=script_json(data))
 
 
-def fragment(specs, kinds, missing=None):
-    """A self-contained HTML fragment with the given live figures (the page's script and style)."""
+def fragment(specs, kinds, missing=None, ch6=None):
+    """A self-contained HTML fragment with the given live figures (the page's script and style); `ch6`:
+    chapter 6's widgets' settings (dlbook.page.ch6), for those among `kinds`."""
     uid = f"dlbook-live-{uuid.uuid4().hex[:12]}"  # one per output: a notebook may show several
-    data, weights = weights_apart({"models": specs, "missing": missing or {}}, f"{uid}-w-")
+    data, weights = weights_apart({"models": specs, "missing": missing or {}, "ch6": ch6 or {}}, f"{uid}-w-")
     return ENV.get_template("fragment.html.j2").render(
         uid=uid, kinds=kinds, weights=weights, css=(HERE / "page.css").read_text(encoding="utf-8"), scripts=scripts(),
         note=" ".join(s["note"] for s in specs.values()),
