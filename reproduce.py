@@ -231,6 +231,8 @@ def reusable(section, args, argv, rerun=()):
         return None, "made with other flags"
     if record["script"] != script_hash(section):
         return None, f"{section.script} changed since"
+    if record["status"] == "running":
+        return None, "its last run never ended (the main job was killed)"
     if record["status"] != "ok":
         return None, f"it ended {record['status']} last time"
     try:

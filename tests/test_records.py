@@ -195,3 +195,122 @@ def test_damaged_files_after_a_quick_chapter_6_run_are_made_again(tmp_path, caps
     assert reproduce.main(command) == 0
     assert {name: status for name, (status, _) in summary_rows(capsys.readouterr().out).items()} == \
         {"perceptron": "reused", "backprop_manual": "reused"}
+
+
+# --- killed at any moment -----------------------------------------------------------------------
+
+KILL_ROWS = ("perceptron", "xor_tensorflow", "backprop_manual")  # chapter 6 in a third of its time
+KILL_DRIVER = f"""import sys
+import reproduce
+reproduce.RUNS = [r for r in reproduce.RUNS if r.name in {KILL_ROWS!r}]
+sys.exit(reproduce.main(sys.argv[1:]))
+"""
+
+
+def descendants(pid):
+    """Every process under `pid`, from /proc: the main job's scripts run in sessions of their own, so
+    that a Ctrl-C reaches only the main job, and killing its process group alone would miss them."""
+    children = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):  # ended meanwhile
+            continue
+        children.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        under = children.get(todo.pop(), [])
+        found += under
+        todo += under
+    return found
+
+
+def kill_all(proc):
+    """SIGKILL the main job and its scripts at once, as a recycled notebook runtime does: the main
+    job's group is stopped first (it starts nothing more), then every process under it and it are killed."""
+    os.killpg(proc.pid, signal.SIGSTOP)
+    for pid in descendants(proc.pid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def counted_as_done(out):
+    """The rows the main job's next run with the kill test's flags would reuse."""
+    args = reproduce.parse_args(["--quick", "--chapter", "6", "--jobs", "2", "--threads", "1", "--out", str(out)])
+    rows = [r for r in sections.BOOK if r.name in KILL_ROWS]
+    return [r.name for r in rows if reproduce.reusable(r, args, reproduce.command(r, args))[0]]
+
+
+def whole_outputs(out, name, whole):
+    """The row's manifest, numbers and figures are the uninterrupted run's, every figure a whole PNG."""
+    made, made_whole = manifest.load(out, name), manifest.load(whole, name)
+    assert made["numbers"] == made_whole["numbers"], name
+    assert [f["file"] for f in made["figures"]] == [f["file"] for f in made_whole["figures"]], name
+    for figure in made["figures"]:
+        assert plt.imread(out / figure["file"]).std() > 0, figure
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds the main job's scripts in /proc (Linux)")
+def test_a_main_job_killed_at_any_moment_never_counts_a_damaged_script_as_done(tmp_path):
+    """The main job and its scripts SIGKILLed at three seeded moments spread over an uninterrupted
+    run's time, and once as the page is built after the last script; then the same command to the
+    end: exit 0, the uninterrupted run's key numbers, and every script's outputs whole."""
+    driver = tmp_path / "driver.py"
+    driver.write_text(KILL_DRIVER, encoding="utf-8")
+
+    def start(out, log):
+        command = [sys.executable, str(driver), "--quick", "--chapter", "6", "--jobs", "2", "--threads", "1",
+                   "--out", str(out)]
+        return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+    def to_the_end(out, name):
+        with open(tmp_path / name, "w", encoding="utf-8") as log:
+            began = time.perf_counter()
+            assert start(out, log).wait(timeout=600) == 0, (tmp_path / name).read_text(encoding="utf-8")
+        return (tmp_path / name).read_text(encoding="utf-8"), time.perf_counter() - began
+
+    whole, duration = to_the_end(tmp_path / "whole", "whole.txt")
+    expected = summary_rows(whole)
+    assert set(expected) == set(KILL_ROWS)
+
+    out, rng, printed = tmp_path / "figures", random.Random(33), []
+    # early, middle and late in a run, each measured from its attempt's start (an attempt goes on
+    # from what the one before left), then as the page is built after the last script
+    moments = [rng.uniform(third / 3, (third + 1) / 3) * duration for third in range(3)]
+    for attempt, moment in enumerate(moments + ["page"]):
+        with open(tmp_path / f"killed{attempt}.txt", "w", encoding="utf-8") as log:
+            proc, began = start(out, log), time.perf_counter()
+            text = (tmp_path / f"killed{attempt}.txt").read_text
+            while proc.poll() is None:
+                if moment == "page" and all(f"=== {name} (" in text(encoding="utf-8") for name in KILL_ROWS):
+                    break  # every script ended or was reused: the page is being built
+                if moment != "page" and time.perf_counter() - began > moment:
+                    break
+                time.sleep(0.01)
+            killed = proc.poll() is None
+            if killed:
+                kill_all(proc)
+        printed.append(text(encoding="utf-8"))
+        assert "Traceback" not in printed[-1], printed[-1]
+        done = counted_as_done(out)
+        for name in done:
+            whole_outputs(out, name, tmp_path / "whole")
+        print(f"attempt {attempt}: {'killed' if killed else 'ended'} after {time.perf_counter() - began:.1f} s "
+              f"(uninterrupted: {duration:.1f} s); counted as done: {', '.join(done) or 'none'}; "
+              + "; ".join(line for line in printed[-1].splitlines() if "run again" in line or "reused," in line))
+
+    final, _ = to_the_end(out, "final.txt")
+    assert "Traceback" not in final
+    assert {name: keys for name, (_, keys) in summary_rows(final).items()} == \
+        {name: keys for name, (_, keys) in expected.items()}, final
+    assert counted_as_done(out) == list(KILL_ROWS)
+    for name in KILL_ROWS:
+        whole_outputs(out, name, tmp_path / "whole")
+    assert (out / "index.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert not [p for p in out.rglob("*") if p.is_file() and p.stat().st_size == 0]
