@@ -11,7 +11,9 @@ number, caption and the command that made it. The run ends with a summary table.
 It continues where it stopped: run again with the same flags after an interruption (Ctrl-C, a
 laptop's sleep, a recycled notebook runtime) and each script that finished is reused, the one
 that was interrupted goes on from its last saved epoch (--resume), the rest run (--fresh: start
-over). Scripts that need nothing from each other run side by side (--jobs), each on its share
+over). Whatever is in doubt (a killed run, a file cut short, edited or of another version), the
+answer is to run it again: a script whose files are not all whole is run again, with a line that
+says why. Scripts that need nothing from each other run side by side (--jobs), each on its share
 of the cores.
 """
 import argparse
@@ -252,6 +254,28 @@ def reusable(section, args, argv, rerun=()):
     return Result("reused", record["seconds"], "", ""), None
 
 
+def remove_leftovers(out):
+    """Delete the temporary files (dlbook.paths.atomic_path's .<name>.<pid>.tmp) of writes that a kill
+    cut short: half a figure or checkpoint each, never used, only taking space. A file whose process
+    still runs (another main job into this folder) is left alone. POSIX only: os.kill(pid, 0) only asks
+    there. Returns the files deleted."""
+    if os.name != "posix" or not Path(out).is_dir():
+        return []
+    gone = []
+    for tmp in Path(out).rglob(".*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+            gone.append(tmp)
+        except OSError:  # PermissionError: a process of another user's runs with that number
+            pass
+    return gone
+
+
 def resumable(section, args, argv):
     """True when this script was interrupted last time, with the same command, after saving an
     epoch: it goes on from there with its own --resume. Still "running" means the main job itself
@@ -441,6 +465,7 @@ def main(argv=None):
     args.argv = sys.argv[1:] if argv is None else list(argv)
     rows = [r for r in RUNS if args.chapter == "all" or r.script.startswith(f"ch0{args.chapter}")]
     preflight(rows, args)
+    remove_leftovers(args.out)
     start = time.perf_counter()
     done = run_all(rows, args)
     never = Result("not started", 0.0, "", "the main job was interrupted first")

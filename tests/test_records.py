@@ -314,3 +314,18 @@ def test_a_main_job_killed_at_any_moment_never_counts_a_damaged_script_as_done(t
         whole_outputs(out, name, tmp_path / "whole")
     assert (out / "index.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
     assert not [p for p in out.rglob("*") if p.is_file() and p.stat().st_size == 0]
+    assert not list(out.rglob(".*.tmp"))  # the writes the kills cut short: deleted by the next run
+
+
+@pytest.mark.skipif(os.name != "posix", reason="asks whether a process runs with os.kill(pid, 0)")
+def test_half_written_files_of_a_killed_run_are_removed_and_a_running_ones_kept(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", ""])
+    dead.wait()  # a process number no longer in use (reused this soon: most unlikely)
+    killed = [tmp_path / f".fig6-28_relu.png.{dead.pid}.tmp", tmp_path / "weights" / f".gan.pt.{dead.pid}.tmp"]
+    running = tmp_path / "logs" / f".perceptron.json.{os.getpid()}.tmp"
+    kept = [running, tmp_path / "fig6-28_relu.png", tmp_path / ".notes.tmp"]
+    for path in killed + kept:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"half")
+    assert sorted(reproduce.remove_leftovers(tmp_path)) == sorted(killed)
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in killed)
