@@ -173,7 +173,7 @@ def stamp(path):
     with open(path, "rb") as f:
         while block := f.read(1 << 20):
             digest.update(block)
-    return [os.stat(path).st_size, digest.hexdigest()[:32]]
+        return [os.fstat(f.fileno()).st_size, digest.hexdigest()[:32]]
 
 
 def write_record(section, args, argv, status, seconds=0.0, files=(), started=None):
