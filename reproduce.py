@@ -11,7 +11,9 @@ number, caption and the command that made it. The run ends with a summary table.
 It continues where it stopped: run again with the same flags after an interruption (Ctrl-C, a
 laptop's sleep, a recycled notebook runtime) and each script that finished is reused, the one
 that was interrupted goes on from its last saved epoch (--resume), the rest run (--fresh: start
-over). Scripts that need nothing from each other run side by side (--jobs), each on its share
+over). Whatever is in doubt (a killed run, a file cut short, edited or of another version), the
+answer is to run it again: a script whose files are not all whole is run again, with a line that
+says why. Scripts that need nothing from each other run side by side (--jobs), each on its share
 of the cores.
 """
 import argparse
@@ -133,32 +135,52 @@ def preflight(rows, args):
 
 # --- continuing after an interruption ------------------------------------------------------------
 # Beside each log, <name>.json records the command, whether the script is running or how it ended,
-# and the size and time of each file it wrote. A script is reused only if it ended normally with the
-# same command and every file it wrote is still the one it wrote (files are written whole, atomically,
-# so a changed size or time means another run replaced it, or something cut it short).
+# and the size and hash of each file it made: its log, its manifest and the files the manifest
+# names. A script is reused only if it ended ok with the same command and each of those files is
+# still the one it made. Records, like every file here, are written whole (atomically), so a killed
+# main job leaves the last one, never half of one; and whatever a record or manifest holds (cut
+# short, another shape, another version, a hand edit), the worst it can do is make its script run
+# again, saying why.
+
+RECORD_VERSION = 2  # 1: records before versions, which kept sizes and times; 2: sizes and hashes
+RECORD_FIELDS = {"version": int, "command": list, "script": str, "status": str, "seconds": (int, float),
+                 "started": (int, float), "files": dict}
+
 
 def record_path(out, name):
     return Path(out) / "logs" / f"{name}.json"
 
 
+def log_path(out, name):
+    return Path(out) / "logs" / f"{name}.log"
+
+
+def listed(section, args, made):
+    """The files a finished script made, as its manifest `made` lists them; the manifest and the log too."""
+    names = [f["file"] for f in made["figures"]] + [t["file"] for t in made["tables"]] + made["saved"]
+    return [args.out / f for f in names] + [manifest.path(args.out, section.name), log_path(args.out, section.name)]
+
+
 def outputs(section, args):
-    """The files a finished script wrote, as its manifest lists them (the manifest itself too)."""
+    """The files a finished script made that are there (none without a usable manifest)."""
     made = manifest.read(args.out, section.name)
-    if made is None:
-        return []
-    listed = [f["file"] for f in made["figures"]] + [t["file"] for t in made["tables"]] + made["saved"]
-    return [p for p in [args.out / f for f in listed] + [manifest.path(args.out, section.name)] if p.exists()]
+    return [] if made is None else [p for p in listed(section, args, made) if p.is_file()]
 
 
 def stamp(path):
-    info = os.stat(path)
-    return [info.st_size, info.st_mtime_ns]
+    """[size, hash]: the same only for the same bytes (a file cut short or replaced is not)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+        return [os.fstat(f.fileno()).st_size, digest.hexdigest()[:32]]
 
 
 def write_record(section, args, argv, status, seconds=0.0, files=(), started=None):
     assert status in RECORD_STATUSES, status
-    record = {"command": argv[1:], "script": script_hash(section), "status": status, "seconds": round(seconds, 1),
-              "started": started or time.time(), "files": {os.fspath(p): stamp(p) for p in files}}
+    record = {"version": RECORD_VERSION, "command": argv[1:], "script": script_hash(section), "status": status,
+              "seconds": round(seconds, 1), "started": started or time.time(),
+              "files": {os.fspath(p): stamp(p) for p in files}}
     with atomic_path(record_path(args.out, section.name)) as tmp:
         tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
 
@@ -168,32 +190,90 @@ def script_hash(section):
     return hashlib.sha256((ROOT / section.script).read_bytes()).hexdigest()[:16]
 
 
+def load_record(section, args):
+    """The script's record, checked; raises manifest.Unusable saying why it cannot be used."""
+    file = record_path(args.out, section.name)
+    if not file.exists():
+        raise manifest.Unusable("no record of an earlier run")
+    record = manifest.load_json(file)
+    if not isinstance(record, dict):
+        raise manifest.Unusable(f"{file}: a JSON {type(record).__name__}, not a record")
+    if record.get("version") != RECORD_VERSION:
+        raise manifest.Unusable(f"{file}: a record of format version {record.get('version')!r}, not "
+                                f"{RECORD_VERSION} (another version of reproduce.py wrote it)")
+    wrong = [key for key, kind in RECORD_FIELDS.items() if not isinstance(record.get(key), kind)]
+    if not wrong:  # the right types: now what they hold
+        wrong = [key for key, right in (
+            ("status", record["status"] in RECORD_STATUSES),
+            ("command", all(isinstance(arg, str) for arg in record["command"])),
+            ("files", all(isinstance(was, list) and len(was) == 2 for was in record["files"].values()))) if not right]
+    if wrong:
+        raise manifest.Unusable(f"{file}: a record whose {wrong[0]!r} is not what this version writes")
+    return record
+
+
 def read_record(section, args):
+    """The script's record, or None if there is none or it cannot be used."""
     try:
-        return json.loads(record_path(args.out, section.name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return load_record(section, args)
+    except manifest.Unusable:
         return None
 
 
 def reusable(section, args, argv, rerun=()):
     """(a Result for a finished script that can stand, or None; why not). `rerun`: the names of the
     scripts run again this time, whose outputs a script that needs them must not predate."""
-    record = read_record(section, args)
-    log = args.out / "logs" / f"{section.name}.log"
-    if args.fresh or record is None:
-        return None, "--fresh" if args.fresh else "no record of an earlier run"
+    if args.fresh:
+        return None, "--fresh"
+    try:
+        record = load_record(section, args)
+    except manifest.Unusable as err:
+        return None, str(err)
     if record["command"] != argv[1:]:
         return None, "made with other flags"
-    if record.get("script") != script_hash(section):
+    if record["script"] != script_hash(section):
         return None, f"{section.script} changed since"
+    if record["status"] == "running":
+        return None, "its last run never ended (the main job was killed)"
     if record["status"] != "ok":
         return None, f"it ended {record['status']} last time"
-    changed = [f for f, was in record["files"].items() if not os.path.exists(f) or stamp(f) != was]
-    if changed or not log.exists():
-        return None, f"{changed[0] if changed else log} is missing or was changed since"
+    try:
+        made = manifest.load(args.out, section.name)
+    except manifest.Unusable as err:
+        return None, str(err)
+    for file in listed(section, args, made):  # each there, and whole: the bytes the script wrote
+        was = record["files"].get(os.fspath(file))
+        if not file.is_file():
+            return None, f"{file} is missing"
+        if was is None:
+            return None, f"{file} is not in the last run's record"
+        if stamp(file) != was:
+            return None, f"{file} was changed since (cut short or replaced)"
     if any(name in rerun for name in section.needs):
         return None, "a script it needs was run again"
     return Result("reused", record["seconds"], "", ""), None
+
+
+def remove_leftovers(out):
+    """Delete the temporary files (dlbook.paths.atomic_path's .<name>.<pid>.tmp) of writes that a kill
+    cut short: half a figure or checkpoint each, never used, only taking space. A file whose process
+    still runs (another main job into this folder) is left alone. POSIX only: os.kill(pid, 0) only asks
+    there. Returns the files deleted."""
+    if os.name != "posix" or not Path(out).is_dir():
+        return []
+    gone = []
+    for tmp in Path(out).rglob(".*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            tmp.unlink(missing_ok=True)
+            gone.append(tmp)
+        except OSError:  # PermissionError: a process of another user's runs with that number
+            pass
+    return gone
 
 
 def resumable(section, args, argv):
@@ -256,7 +336,7 @@ def run_one(section, args, threads=None, live=True, progress=None, started=None)
     seconds = earlier + time.perf_counter() - start
     text = "".join(lines)
     stderr = "".join(line for line in errors if "\r" not in line)  # the progress line's redraws: not kept
-    with atomic_path(args.out / "logs" / f"{section.name}.log") as tmp:
+    with atomic_path(log_path(args.out, section.name)) as tmp:
         tmp.write_text(f"$ {shown}\n{text}" + (f"\n--- stderr ---\n{stderr}" if stderr else ""), encoding="utf-8")
     last_error = stderr.strip().splitlines()[-1] if stderr.strip() else ""
     status = "ok" if proc.returncode == 0 else "interrupted" if proc.returncode in (130, -2) else \
@@ -272,6 +352,12 @@ def run_one(section, args, threads=None, live=True, progress=None, started=None)
 def ready(pending, ended, selected):
     """The pending runs whose inputs are made: each run it needs, among those selected, has ended."""
     return [section for section in pending if all(name in ended for name in section.needs if name in selected)]
+
+
+def earlier_run(section, args):
+    """True if anything of an earlier run of this script is in --out: its record, log or manifest."""
+    return any(p.exists() for p in (record_path(args.out, section.name), log_path(args.out, section.name),
+                                    manifest.path(args.out, section.name)))
 
 
 def next_ready(pending, results, selected, free, args, rerun):
@@ -333,7 +419,7 @@ def run_all(rows, args):
                           if result.status == "reused" else f"skipped: {result.reason}"), flush=True)
                     results[section.name] = result
                 else:
-                    if read_record(section, args) and not args.fresh:  # say why an earlier run is not reused
+                    if earlier_run(section, args) and not args.fresh:  # say why it is not reused
                         print(f"\n{section.name}: run again: {why}", flush=True)
                     rerun.add(section.name)
                     running[section.name] = None  # its process, once started
@@ -379,6 +465,7 @@ def main(argv=None):
     args.argv = sys.argv[1:] if argv is None else list(argv)
     rows = [r for r in RUNS if args.chapter == "all" or r.script.startswith(f"ch0{args.chapter}")]
     preflight(rows, args)
+    remove_leftovers(args.out)
     start = time.perf_counter()
     done = run_all(rows, args)
     never = Result("not started", 0.0, "", "the main job was interrupted first")
