@@ -70,8 +70,8 @@ def test_reproduce_and_its_gallery_under_a_windows_code_page(stand_in, tmp_path)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stand_in", STAND_INS)
-def test_notebook_check_under_a_windows_code_page(stand_in):
-    proc = run_as(stand_in, "-m", "dlbook.notebooks", "--check")
+def test_notebook_stale_check_under_a_windows_code_page(stand_in):
+    proc = run_as(stand_in, "-m", "dlbook.notebooks", "--stale")
     assert proc.returncode == 0 and not proc.stderr, proc.stdout + proc.stderr
 
 
