@@ -340,23 +340,34 @@ CHAPTER_8 = ["--device", "cpu", "--data-dir", "{data}", "--batch-size", "50", "-
     ("ch06_feedforward/xor_tensorflow.py", ["--steps", "200"]),
     ("ch06_feedforward/keras_mlp.py", ["--data-dir", "{data}", "--epochs", "1", "--max-train", "100"]),
     *[(f"ch08_generative/{name}.py", CHAPTER_8) for name in ("vae", "gan", "cgan", "dcgan", "autoencoder")],
+    # it trains the three models it finds no weights of, for --quick-epochs
+    ("ch08_generative/vae_vs_gan.py", ["--device", "cpu", "--data-dir", "{data}", "--quick-epochs", "1", "--max-steps", "2"]),
+    # it measures the generators it finds: gan.py's, saved first by the test (below)
+    ("ch08_generative/evaluate.py", ["--device", "cpu", "--data-dir", "{data}", "--classifier-epochs", "1",
+                                     "--samples", "32", "--paths", "4"]),
 ])
 def test_the_log_holds_every_line_the_terminal_shows(script, flags, synthetic_idx, tmp_path):
-    """--log is the printout: the Device: line before any work, the book's lines, the verdict, and
-    the Figure: (and, for the trained models, Weights:) lines after it, compared with what the
-    process wrote to its stdout."""
+    """--log is the printout of every chapter script: the Device: line before any work, the book's
+    lines, the verdict, and the Figure: (and, for the trained models, Weights:) lines after it,
+    compared with what the process wrote to its stdout."""
     root = synthetic_idx("mnist", n_train=200, n_test=64)  # keras_mlp.py draws the first 24 test images
     dataset = {key: data.DATASETS["mnist"][key] for key in ("md5", "system_dirs", "mirrors")}
     log = tmp_path / "run.log"
-    proc = subprocess.run([sys.executable, "-c", ON_SYNTHETIC_DATA, json.dumps(dataset, default=sorted), script,
-                           *[flag.format(data=root) for flag in flags], "--out", str(tmp_path / "out"), "--log", str(log)],
-                          cwd=conftest.ROOT, capture_output=True, text=True, encoding="utf-8", timeout=600,
-                          env={**os.environ, **conftest.OFFLINE, "KERAS_HOME": str(tmp_path / "no-keras"),
-                               "PYTHONPATH": os.pathsep.join([str(conftest.ROOT / script.rsplit("/", 1)[0]),
-                                                              os.environ.get("PYTHONPATH", "")])})
+
+    def run(script, *flags):
+        return subprocess.run([sys.executable, "-c", ON_SYNTHETIC_DATA, json.dumps(dataset, default=sorted), script,
+                               *[flag.format(data=root) for flag in flags], "--out", str(tmp_path / "out")],
+                              cwd=conftest.ROOT, capture_output=True, text=True, encoding="utf-8", timeout=600,
+                              env={**os.environ, **conftest.OFFLINE, "KERAS_HOME": str(tmp_path / "no-keras"),
+                                   "PYTHONPATH": os.pathsep.join([str(conftest.ROOT / script.rsplit("/", 1)[0]),
+                                                                  os.environ.get("PYTHONPATH", "")])})
+
+    if script.endswith("evaluate.py"):
+        assert run("ch08_generative/gan.py", *CHAPTER_8).returncode == 0
+    proc = run(script, *flags, "--log", str(log))
     assert proc.returncode == 0, proc.stderr
     shown = proc.stdout.splitlines()
     assert log.read_text(encoding="utf-8").splitlines() == shown
     assert any(line.startswith("Device: ") for line in shown) and any(line.startswith("Figure: ") for line in shown)
-    if script.startswith("ch08") and "autoencoder" not in script:
+    if script.startswith("ch08") and not script.endswith(("autoencoder.py", "vae_vs_gan.py", "evaluate.py")):
         assert shown[0].startswith("Device: ") and shown[-1].startswith("Weights: ")
