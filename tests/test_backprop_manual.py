@@ -11,7 +11,7 @@ import torch
 
 import backprop_manual as bp
 from dlbook.diagrams import overlapping_texts, texts
-from dlbook.figures import save_figure
+from dlbook.figures import plt, save_figure
 
 FIGURE = "backprop_error.png"
 X, T = np.array([0.05, 0.10]), np.array([0.01, 0.99])
@@ -22,11 +22,24 @@ def run(capsys, *argv):
     return capsys.readouterr().out
 
 
+@pytest.fixture
+def diagrams_unsaved(monkeypatch):
+    """Draw Figs 6-29..6-35 but write no PNG of them (0.6 s each): for the tests of the printout, which
+    the fast loop runs; the diagrams' own tests below read their texts, and the slow ones write them."""
+    def save(fig, out, name):
+        if name.startswith("fig6-"):
+            plt.close(fig)
+            return Path(out) / name
+        return save_figure(fig, out, name)
+
+    monkeypatch.setattr(bp, "save_figure", save)
+
+
 def number(pattern, text):
     return float(re.search(pattern, text).group(1))
 
 
-def test_default_run_matches_the_known_example(tmp_path, capsys):
+def test_default_run_matches_the_known_example(tmp_path, capsys, diagrams_unsaved):
     out = run(capsys, "--out", str(tmp_path))
     assert "E_total = 0.298371109" in out
     assert "dE/dw5 = 0.741365070 · 0.186815602 · 0.593269992 = 0.082167041" in out
@@ -41,7 +54,7 @@ def test_default_run_matches_the_known_example(tmp_path, capsys):
     assert image.std() > 0
 
 
-def test_no_bias_variant(tmp_path, capsys):
+def test_no_bias_variant(tmp_path, capsys, diagrams_unsaved):
     out = run(capsys, "--out", str(tmp_path), "--no-bias", "--iterations", "2000")
     assert "biases: hidden b1 = 0, output b2 = 0" in out
     # Without biases z_h1 = 0.15·0.05 + 0.20·0.10.
@@ -52,6 +65,7 @@ def test_no_bias_variant(tmp_path, capsys):
     assert matplotlib.image.imread(tmp_path / FIGURE).std() > 0
 
 
+@pytest.mark.slow  # a few seconds; the fast loop stays under a minute
 def test_same_run_same_output(tmp_path, capsys):
     argv = ["--out", str(tmp_path), "--iterations", "500", "--print-every", "100"]
     assert run(capsys, *argv) == run(capsys, *argv)
@@ -63,7 +77,7 @@ def test_no_seed_flag_since_nothing_is_random(tmp_path, capsys):
     assert exit_.value.code == 2 and "unrecognized arguments: --seed 3" in capsys.readouterr().err
 
 
-def test_flags_change_the_example(tmp_path, capsys):
+def test_flags_change_the_example(tmp_path, capsys, diagrams_unsaved):
     out = run(capsys, "--out", str(tmp_path), "--inputs", "1", "0", "--targets", "0.5", "0.5",
               "--weights", "1", "0", "0", "1", "0", "0", "0", "0", "--biases", "0", "0",
               "--lr", "0.1", "--iterations", "10", "--print-every", "5",
@@ -82,21 +96,24 @@ DIAGRAMS = ["fig6-29_neuron_unfolded.png", "fig6-30_network.png", "fig6-31_layer
             "fig6-33_backward_pass.png", "fig6-34_backprop_to_w5.png", "fig6-35_backprop_to_w1.png"]
 
 
-def drawn(monkeypatch, capsys, tmp_path, *argv):
+def drawn(monkeypatch, capsys, tmp_path, *argv, write=False):
     """Run the script; return its printout and {file: (the figure's texts joined, its overlapping texts,
     the texts)} as saved."""
     shown = {}
 
     def record(fig, out, name):
         shown[name] = ("\n".join(texts(fig)), overlapping_texts(fig), texts(fig))
-        return save_figure(fig, out, name)
+        if write:
+            return save_figure(fig, out, name)
+        plt.close(fig)  # read, not written (0.6 s each): the published example's test writes them
+        return Path(out) / name
 
     monkeypatch.setattr(bp, "save_figure", record)
     return run(capsys, "--out", str(tmp_path), "--iterations", "10", *argv), shown
 
 
 def test_diagrams_show_the_published_example(monkeypatch, capsys, tmp_path):
-    _, shown = drawn(monkeypatch, capsys, tmp_path)
+    _, shown = drawn(monkeypatch, capsys, tmp_path, write=True)
     assert list(shown) == DIAGRAMS + [FIGURE]  # in the book's order
     for name in DIAGRAMS[3:]:
         assert "0.298371109" in shown[name][0], name  # E_total
@@ -214,6 +231,7 @@ def test_network_gradients_all_eight_weights(x, t, weights, biases):
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-10)
 
 
+@pytest.mark.slow  # a few seconds; the fast loop stays under a minute
 def test_runs_from_inside_the_chapter_folder(tmp_path):
     folder = Path(bp.__file__).parent
     result = subprocess.run([sys.executable, "backprop_manual.py", "--out", str(tmp_path), "--iterations", "100",

@@ -64,7 +64,9 @@ def close(got, want):
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("case", range(3), ids=["defaults", "no-bias", "weights-0.1-0.8"])
+# the defaults in the fast loop; the other two cases (and the screenshots, the notebooks) in the whole suite
+@pytest.mark.parametrize("case", [0, pytest.param(1, marks=pytest.mark.slow), pytest.param(2, marks=pytest.mark.slow)],
+                         ids=["defaults", "no-bias", "weights-0.1-0.8"])
 def test_the_step_through_shows_the_scripts_numbers(page, browser, case, capsys):
     flags, js_input = CASES[case]
     want = script_backprop(flags)
@@ -175,6 +177,7 @@ def test_run_xor_from_the_scripts_initial_weights_is_the_reference(page, browser
         assert result["dead"] == (xor.active_inputs(weights) == 0).tolist()
 
 
+@pytest.mark.slow
 def test_page_data_and_the_missing_sweep_and_the_screenshots_and_timings(browser, tmp_path):
     gallery.build(tmp_path, "python reproduce.py --chapter 6")
     page = tmp_path / "index.html"
@@ -199,6 +202,7 @@ def test_page_data_and_the_missing_sweep_and_the_screenshots_and_timings(browser
         assert shot.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_the_notebooks_show_the_widgets(browser, monkeypatch, tmp_path):
     """backprop_manual.ipynb's and xor_tensorflow.ipynb's output: one HTML fragment each, the page's script."""
     import IPython.display

@@ -266,7 +266,9 @@ def as_chromedriver_does(driver):
     driver.execute = scroll_then_act
 
 
-@pytest.fixture(scope="module", params=list(ENGINES))
+# The second and third engines run in the whole suite (the README's command, CI), not in the fast loop.
+@pytest.fixture(scope="module", params=[pytest.param(engine, marks=() if engine == "chromium" else pytest.mark.slow)
+                                        for engine in ENGINES])
 def browser(request):
     """A browser of each engine in turn, at 1280 x 2000, for the module's browser tests; `.engine` names it."""
     from selenium import webdriver

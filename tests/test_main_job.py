@@ -43,6 +43,7 @@ def fake_run_one(log, seconds=0.05):
     return run_one
 
 
+@pytest.mark.slow  # a few seconds each; the fast loop stays under a minute
 @pytest.mark.parametrize("jobs", [1, 2, 3])
 def test_runs_start_once_their_needs_ended_at_most_jobs_at_once(jobs, tmp_path, monkeypatch):
     events = []
@@ -79,6 +80,7 @@ def test_the_cores_are_shared_out_among_the_jobs(monkeypatch):
     assert reproduce.thread_env(3)["OMP_NUM_THREADS"] == "3" and reproduce.thread_env(3)["TF_NUM_INTRAOP_THREADS"] == "3"
 
 
+@pytest.mark.slow  # a few seconds; the fast loop stays under a minute
 def test_a_script_gets_its_share_of_the_threads(tmp_path):
     script = tmp_path / "threads.py"
     script.write_text("import torch\nprint(f'threads: {torch.get_num_threads()}')\n", encoding="utf-8")
@@ -219,6 +221,7 @@ def test_side_by_side_prints_the_numbers_of_one_at_a_time(tmp_path):
     assert len(book_lines(logs[1]["gan"])) == 2
 
 
+@pytest.mark.slow  # a few seconds; the fast loop stays under a minute
 def test_a_reused_run_readies_the_next_in_the_tables_order(tmp_path, monkeypatch):
     """After an interruption, vae_z2 reused: autoencoder (which needs it) starts before the later cgan."""
     events = []

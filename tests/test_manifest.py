@@ -6,6 +6,8 @@ import re
 import sys
 from argparse import Namespace
 
+import pytest
+
 import backprop_manual as bp
 import reproduce
 from dlbook import gallery, manifest, sections
@@ -53,6 +55,7 @@ def test_reworded_printout_reports_the_same_figures_and_numbers(tmp_path, monkey
             (out / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # a few seconds; the fast loop stays under a minute
 def test_each_out_folder_gets_its_own_manifest_of_its_own_files(tmp_path, monkeypatch):
     for name in ("a", "b"):
         run(tmp_path / name, monkeypatch, io.StringIO())

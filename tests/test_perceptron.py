@@ -85,6 +85,7 @@ def test_max_epochs_and_device_flags(tmp_path, capsys):
         perceptron.main(["--out", str(tmp_path), "--max-epochs", "0"])
 
 
+@pytest.mark.slow  # a few seconds; the fast loop stays under a minute
 def test_runs_from_inside_the_chapter_folder(tmp_path):
     folder = Path(perceptron.__file__).parent
     result = subprocess.run([sys.executable, "perceptron.py", "--out", str(tmp_path), "--max-epochs", "5"],

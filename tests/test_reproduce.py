@@ -64,6 +64,7 @@ def test_without_data_or_network_one_message_before_any_script(tmp_path):
     assert "===" not in proc.stdout and not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow  # a few seconds; the fast loop stays under a minute
 def test_without_tensorflow_xor_is_skipped_with_the_reason(tmp_path, capsys, monkeypatch):
     """Where TensorFlow has no wheel (Python 3.14) the XOR runs are skipped, not failed, and the
     run exits 0 when nothing else failed."""

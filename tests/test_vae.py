@@ -76,6 +76,7 @@ def test_smoke_run_prints_book_lines_and_writes_everything(capsys, small, tmp_pa
     assert result["history"].shape == (16, 2)
 
 
+@pytest.mark.slow  # a few seconds; the fast loop stays under a minute
 def test_same_seed_same_lines(capsys, small):
     first, _ = run(capsys, *small, "--max-steps", 6)
     second, _ = run(capsys, *small, "--max-steps", 6)
@@ -107,6 +108,7 @@ def test_resume_prints_what_an_uninterrupted_run_prints(capsys, small):
     assert "Resuming after epoch 1 from " in resumed
 
 
+@pytest.mark.slow  # a few seconds; the fast loop stays under a minute
 def test_max_steps_counts_the_steps_before_a_resume(capsys, small):
     """--max-steps is the run's total: a resumed run goes on from the saved epochs' steps, not from 0."""
     steps = 8  # 256 images in batches of 32
