@@ -6,11 +6,10 @@ from the script's source: importing it would start TensorFlow, which the page do
 which Python 3.14 does not have). Both run in ch6_models.js; no weights file is needed.
 """
 import ast
-import importlib.util
 
 from .. import manifest, sections
 from ..paths import REPO_ROOT
-from . import notebook
+from . import live, notebook
 
 FOLDER = REPO_ROOT / "ch06_feedforward"
 
@@ -22,12 +21,8 @@ def backprop_settings(args):
 
 
 def backprop_defaults():
-    """backprop_settings of the script's defaults, its own parse_args([]) (the script loaded from its
-    file: it imports no sibling script, so the path needs no change)."""
-    spec = importlib.util.spec_from_file_location("backprop_manual", FOLDER / "backprop_manual.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    return backprop_settings(script.parse_args([]))
+    """backprop_settings of the script's defaults, its own parse_args([])."""
+    return backprop_settings(live.import_script("ch06_feedforward", "backprop_manual").parse_args([]))
 
 
 def script_constants(path, names):

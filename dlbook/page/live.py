@@ -32,15 +32,20 @@ class Unusable(Exception):
     """A weights file the page cannot run: its message is the one line said about it."""
 
 
-def exporters():
-    """{model name: its script's live_export}, the scripts imported by name as `python <script>` would
-    (cgan.py's own `import gan` included): their folder first on the path while they are imported."""
-    folder, saved = str(REPO_ROOT / "ch08_generative"), list(sys.path)
-    sys.path.insert(0, folder)
+def import_script(folder, name):
+    """A chapter script imported by name as `python <script>` would (cgan.py's own `import gan`
+    included): its folder first on the path while it is imported."""
+    saved = list(sys.path)
+    sys.path.insert(0, str(REPO_ROOT / folder))
     try:
-        return {m.name: importlib.import_module(m.script).live_export for m in MODELS}
+        return importlib.import_module(name)
     finally:
         sys.path[:] = saved
+
+
+def exporters():
+    """{model name: its script's live_export}."""
+    return {m.name: import_script("ch08_generative", m.script).live_export for m in MODELS}
 
 
 def row(model):
